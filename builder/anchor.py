@@ -1,0 +1,119 @@
+"""Finding annotation quotes in an article's text (TextQuoteSelector style).
+
+A quote matches the plain text exactly, except that runs of white space
+count as one space, so a quote copied across a line break still matches.
+Mentions match only whole words: a quote must not be followed by a letter
+(العراق does not match inside العراقي) and may be preceded only by the
+attached clitics و ف ب ل ك (بالموصل, والرقة).  When a quote is not found,
+:func:`nearest` finds what the researcher probably meant, for the hint.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+
+from builder.arabic import normalize_with_map
+
+_WS = re.compile(r"\s+")
+_CLITICS = re.compile(r"^[وف]?[بلك]?$")
+
+
+@dataclass(frozen=True)
+class FlatText:
+    """Text with white space collapsed, and a map back to the original offsets."""
+
+    flat: str
+    index: list[int]  # flat offset -> original offset (one extra entry for the end)
+
+    @classmethod
+    def of(cls, text: str) -> "FlatText":
+        out: list[str] = []
+        index: list[int] = []
+        last_space = False
+        for i, ch in enumerate(text):
+            if ch.isspace():
+                if last_space:
+                    continue
+                out.append(" ")
+                last_space = True
+            else:
+                out.append(ch)
+                last_space = False
+            index.append(i)
+        index.append(len(text))
+        return cls("".join(out), index)
+
+    def original(self, start: int, end: int) -> tuple[int, int]:
+        """Original [start, end) of a flat range."""
+        return self.index[start], self.index[end - 1] + 1
+
+
+def flatten(quote: str) -> str:
+    """A quote as it is matched: white space collapsed and trimmed."""
+    return _WS.sub(" ", quote).strip()
+
+
+def find_all(text: FlatText, quote: str, prefix: str = "", suffix: str = "", whole_words: bool = False) -> list[tuple[int, int]]:
+    """Every original-offset range where ``quote`` occurs, filtered by context."""
+    needle = flatten(quote)
+    if not needle:
+        return []
+    hay = text.flat
+    pre = flatten(prefix) if prefix else ""
+    suf = flatten(suffix) if suffix else ""
+    found = []
+    at = hay.find(needle)
+    while at != -1:
+        end = at + len(needle)
+        if _context_ok(hay, at, end, pre, suf) and (not whole_words or _word_ok(hay, at, end)):
+            found.append(text.original(at, end))
+        at = hay.find(needle, at + 1)
+    return found
+
+
+def _context_ok(hay: str, start: int, end: int, prefix: str, suffix: str) -> bool:
+    if prefix and not hay[:start].rstrip().endswith(prefix.rstrip()):
+        return False
+    if suffix and not hay[end:].lstrip().startswith(suffix.lstrip()):
+        return False
+    return True
+
+
+def _word_ok(hay: str, start: int, end: int) -> bool:
+    if end < len(hay) and hay[end].isalpha():
+        return False
+    word_start = start
+    while word_start > 0 and hay[word_start - 1].isalpha():
+        word_start -= 1
+    return bool(_CLITICS.match(hay[word_start:start]))
+
+
+def nearest(text: str, quote: str) -> str:
+    """The passage of ``text`` most like ``quote``, for a "did you mean" hint."""
+    needle = flatten(quote)
+    if not needle:
+        return ""
+    folded, index = normalize_with_map(text)
+    target, _ = normalize_with_map(needle)
+    at = folded.find(target)
+    if at != -1 and target:
+        return text[index[at]: index[at + len(target) - 1] + 1]
+    words = list(re.finditer(r"\S+", text))
+    size = max(1, len(needle.split()))
+    best, best_ratio = "", 0.0
+    matcher = difflib.SequenceMatcher(autojunk=False)
+    matcher.set_seq2(target)
+    for i in range(0, max(1, len(words) - size + 1)):
+        chunk = words[i:i + size]
+        if not chunk:
+            break
+        passage = text[chunk[0].start(): chunk[-1].end()]
+        matcher.set_seq1(normalize_with_map(passage)[0])
+        if matcher.real_quick_ratio() < best_ratio or matcher.quick_ratio() < best_ratio:
+            continue
+        ratio = matcher.ratio()
+        if ratio > best_ratio:
+            best, best_ratio = passage, ratio
+    return best if best_ratio >= 0.5 else ""

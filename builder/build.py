@@ -1,0 +1,100 @@
+"""The build as a flat list of timed steps: load, corpus, indexes, render, write.
+
+``check`` is this same pipeline stopped after the indexes, so it can never
+disagree with ``build`` about what is wrong.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, TypeVar
+
+from builder.corpus import build_corpus
+from builder.errors import ContentError, Problems
+from builder.indexes import Indexes, build_indexes
+from builder.load import load
+from builder.model import Corpus
+from builder.render import render, static_files
+from builder.write import check_output_dir, write_site
+
+T = TypeVar("T")
+
+
+@dataclass
+class Options:
+    """What to build and how."""
+
+    content: Path = Path("content")
+    output: Path = Path("site")
+    templates: Path | None = None  # defaults to <content>/../templates
+    base_url: str | None = None
+    strict: bool = False
+
+    def user_templates(self) -> Path | None:
+        if self.templates is not None:
+            return self.templates
+        candidate = Path(self.content).resolve().parent / "templates"
+        return candidate if candidate.is_dir() else None
+
+
+@dataclass
+class Result:
+    """What a build did: problems, step timings, the corpus and file count."""
+
+    problems: Problems
+    timings: list[tuple[str, float]] = field(default_factory=list)
+    corpus: Corpus | None = None
+    indexes: Indexes | None = None
+    files: int = 0
+
+
+class _Steps:
+    def __init__(self, result: Result, log: Callable[[str], None] | None):
+        self.result = result
+        self.log = log
+
+    def __call__(self, name: str, fn: Callable[[], T]) -> T:
+        start = time.perf_counter()
+        value = fn()
+        elapsed = time.perf_counter() - start
+        self.result.timings.append((name, elapsed))
+        if self.log:
+            self.log(f"{name:<8} {elapsed * 1000:8.1f} ms")
+        return value
+
+
+def _stop_if_errors(problems: Problems, strict: bool) -> None:
+    if problems.errors or (strict and problems.warnings):
+        raise ContentError(problems)
+
+
+def check(options: Options, log: Callable[[str], None] | None = None) -> Result:
+    """Load, cross-reference and index the content without writing anything."""
+    result = Result(Problems())
+    step = _Steps(result, log)
+    problems = result.problems
+    content = step("load", lambda: load(Path(options.content), problems))
+    corpus = step("corpus", lambda: build_corpus(content, problems, options.base_url))
+    _stop_if_errors(problems, options.strict)
+    result.corpus = corpus
+    result.indexes = step("indexes", lambda: build_indexes(corpus))
+    return result
+
+
+def build(options: Options, log: Callable[[str], None] | None = None) -> Result:
+    """Build the site into ``options.output``; raise ContentError on bad content."""
+    protected = [Path(options.content)]
+    user_templates = options.user_templates()
+    if user_templates:
+        protected.append(user_templates)
+    check_output_dir(Path(options.output), protected)
+    result = check(options, log)
+    step = _Steps(result, log)
+    assert result.corpus is not None and result.indexes is not None
+    corpus, indexes = result.corpus, result.indexes
+    pages = render(corpus, indexes, user_templates)
+    copies = list(static_files(user_templates))
+    result.files = step("write", lambda: write_site(pages, Path(options.output), copies))
+    return result

@@ -1,0 +1,161 @@
+"""The ``athar`` command: parse arguments, call one function, report.
+
+Exit status: 0 success (warnings allowed unless --strict), 1 the content
+has errors, 2 the command was used wrongly.  Diagnostics go to standard
+error as ``path:line:column: error: message`` with a hint line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from builder import __version__
+from builder.errors import ContentError, Problems, UsageError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="athar", description="Build a right-to-left research site from an annotated Arabic news corpus.")
+    parser.add_argument("--version", action="version", version=f"athar {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def content_arg(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--content", type=Path, default=Path("content"), metavar="DIR", help="content folder (default: content)")
+
+    def strict_arg(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--strict", action="store_true", help="treat warnings as errors")
+
+    p = sub.add_parser("build", help="build the site", description="Build content/ into site/ (atomically: a failed build leaves the old site).")
+    content_arg(p)
+    p.add_argument("--output", type=Path, default=Path("site"), metavar="DIR", help="output folder (default: site)")
+    p.add_argument("--base-url", metavar="URL", help="absolute URL or path prefix the site is published under (overrides site.yaml)")
+    p.add_argument("--templates", type=Path, metavar="DIR", help="folder of templates overriding the defaults (default: templates/ beside the content)")
+    p.add_argument("--clean", action="store_true", help="also remove temporary folders left by interrupted builds")
+    p.add_argument("--quiet", "-q", action="store_true", help="print only problems")
+    strict_arg(p)
+
+    p = sub.add_parser("check", help="validate the content without building", description="Validate the content and report every problem in one run.")
+    content_arg(p)
+    strict_arg(p)
+    p.add_argument("--suggest", action="store_true", help="list automatic mentions that are not yet annotated")
+
+    p = sub.add_parser("serve", help="build, serve and rebuild on change", description="Build into a preview folder, serve it on 127.0.0.1, rebuild and reload the browser on change.")
+    content_arg(p)
+    p.add_argument("--output", type=Path, default=Path("site"), metavar="DIR", help="output folder (default: site)")
+    p.add_argument("--templates", type=Path, metavar="DIR", help="folder of templates overriding the defaults")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    p.add_argument("--no-watch", action="store_true", help="do not rebuild on change")
+
+    p = sub.add_parser("new", help="scaffold an article and its annotation file", description="Create content/articles/SLUG.md and SLUG.yaml.")
+    p.add_argument("slug", metavar="SLUG", help="lowercase ASCII letters, digits and -")
+    content_arg(p)
+    p.add_argument("--title", default="", help="headline (Arabic)")
+    p.add_argument("--date", default="", help="publication date YYYY-MM-DD (default: today)")
+
+    from builder.schema import SCHEMA_NAMES
+    p = sub.add_parser("schema", help="print the JSON Schema of a content file", description="Print a JSON Schema for editors to validate content as you type.")
+    p.add_argument("name", choices=SCHEMA_NAMES, metavar="NAME", help="one of: " + ", ".join(SCHEMA_NAMES))
+    return parser
+
+
+def _report(problems: Problems) -> None:
+    for diag in problems.sorted():
+        print(diag.format(), file=sys.stderr)
+    e, w = len(problems.errors), len(problems.warnings)
+    if e or w:
+        print(f"{e} error(s), {w} warning(s)", file=sys.stderr)
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``athar`` command."""
+    args = _parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        return _COMMANDS[args.command](args)
+    except ContentError as exc:
+        _report(exc.problems)
+        print("athar: the content has errors; nothing was written", file=sys.stderr)
+        return 1
+    except UsageError as exc:
+        print(f"athar: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("athar: interrupted; the previous site is unchanged", file=sys.stderr)
+        return 130
+
+
+def _options(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from builder.build import Options
+    return Options(
+        content=args.content,
+        output=getattr(args, "output", Path("site")),
+        templates=getattr(args, "templates", None),
+        base_url=getattr(args, "base_url", None),
+        strict=getattr(args, "strict", False),
+    )
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    from builder.build import build
+    from builder.write import clean_stale
+    options = _options(args)
+    if args.clean:
+        clean_stale(Path(options.output).resolve().parent)
+    log = None if args.quiet else (lambda line: print(line, file=sys.stderr))
+    result = build(options, log)
+    _report(result.problems)
+    if not args.quiet:
+        total = sum(t for _, t in result.timings)
+        print(f"built {result.files} files into {options.output} in {total:.2f} s", file=sys.stderr)
+    return 0
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from builder.build import check
+    result = check(_options(args))
+    _report(result.problems)
+    if args.suggest and result.corpus is not None:
+        from builder.suggest import suggestions
+        for line in suggestions(result.corpus):
+            print(line)
+    corpus = result.corpus
+    assert corpus is not None
+    print(f"ok: {len(corpus.articles)} articles, {len(corpus.events)} events, "
+          f"{len(corpus.places)} places, {len(corpus.actors)} actors", file=sys.stderr)
+    return 0
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from builder.serve import serve
+    return serve(_options(args), host=args.host, port=args.port, watch=not args.no_watch)
+
+
+def _cmd_new(args: argparse.Namespace) -> int:
+    from builder.new import new_article
+    md, ann = new_article(args.content, args.slug, args.title, args.date)
+    print(f"created {md}\ncreated {ann}")
+    return 0
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    from builder.schema import json_schema
+    print(json.dumps(json_schema(args.name), ensure_ascii=False, indent=2, sort_keys=True))
+    return 0
+
+
+_COMMANDS = {
+    "build": _cmd_build,
+    "check": _cmd_check,
+    "serve": _cmd_serve,
+    "new": _cmd_new,
+    "schema": _cmd_schema,
+}

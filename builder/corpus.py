@@ -1,0 +1,339 @@
+"""Stage 2, corpus: cross-reference validated content into the model.
+
+Resolves every id (with a "did you mean" for a typo), anchors every quote
+in its article's text, and builds immutable :mod:`builder.model` objects.
+Problems are recorded, not raised, so one run reports them all.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+from typing import Any, Iterable
+from urllib.parse import urlsplit
+
+from builder.anchor import FlatText, find_all, nearest
+from builder.errors import Loc, Problems, did_you_mean
+from builder.load import ArticleSource, Content
+from builder.markup import plain_text, render_markdown
+from builder.model import (
+    Actor, Article, Corpus, Event, EventReport, Note, Place, RelatedLink,
+    Settings, Source, Span, Tag,
+)
+
+
+def build_corpus(content: Content, problems: Problems, base_url: str | None = None) -> Corpus:
+    """Turn validated content into the corpus model, recording every problem."""
+    settings = _settings(content.site, base_url, content.site_loc, problems)
+    places = _unique(content.registries.get("places", []), "place", problems)
+    actors = _unique(content.registries.get("actors", []), "actor", problems)
+    event_entries = _unique(content.registries.get("events", []), "event", problems)
+    place_map = {pid: _place(e) for pid, e in places.items()}
+    actor_map = {aid: _actor(e) for aid, e in actors.items()}
+    event_map = {eid: _event(e, place_map, actor_map, problems) for eid, e in event_entries.items()}
+    registry = _Registry(place_map, actor_map, event_map)
+    sources = _unique_articles(content.articles, problems)
+    articles = [_article(src, settings, registry, problems) for src in sources.values()]
+    known_slugs = set(sources)
+    for src in sources.values():
+        _check_related(src, known_slugs, problems)
+    articles.sort(key=lambda a: (-a.date.toordinal(), a.slug))
+    tags: dict[str, Tag] = {}
+    for article in articles:
+        for tag in article.tags:
+            tags.setdefault(tag.slug, tag)
+    return Corpus(
+        settings=settings,
+        places=dict(sorted(place_map.items())),
+        actors=dict(sorted(actor_map.items())),
+        events=dict(sorted(event_map.items())),
+        articles={a.slug: a for a in articles},
+        tags=dict(sorted(tags.items())),
+    )
+
+
+# ---------------------------------------------------------------- settings
+
+def _settings(site: dict[str, Any], base_url: str | None, loc: Loc, problems: Problems) -> Settings:
+    url = base_url or site.get("base_url") or "/"
+    base_path = _base_path(url)
+    if base_path is None:
+        problems.error(site.get("_at", {}).get("base_url", loc) if not base_url else Loc(loc.path),
+                       f"base_url {url!r} is neither an absolute http(s) URL nor a path starting with /",
+                       "write e.g. https://example.org/project/ or /project/")
+        url, base_path = "/", "/"
+    return Settings(
+        title=site.get("title", "athar"),
+        description=site.get("description", ""),
+        base_url=url if url.endswith("/") else url + "/",
+        base_path=base_path,
+        language=site.get("language", "ar"),
+        direction=site.get("direction", "rtl"),
+        numerals=site.get("numerals", "latn"),
+        month_names=site.get("month_names", "both"),
+        hijri=site.get("hijri", False),
+        auto_mentions=site.get("auto_mentions", True),
+        author=site.get("author", ""),
+    )
+
+
+def _base_path(url: str) -> str | None:
+    """The path part of base_url, normalised to start and end with '/'."""
+    parts = urlsplit(url)
+    if parts.scheme:
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            return None
+        path = parts.path or "/"
+    elif url.startswith("/") and not url.startswith("//"):
+        path = url
+    else:
+        return None
+    if ".." in path.split("/") or "\\" in path:
+        return None
+    return path if path.endswith("/") else path + "/"
+
+
+# ---------------------------------------------------------------- registries
+
+def _unique(entries: list[dict[str, Any]], kind: str, problems: Problems) -> dict[str, dict[str, Any]]:
+    """Entries by id; a repeated id is an error naming the first one."""
+    seen: dict[str, dict[str, Any]] = {}
+    for entry in entries:
+        ident = entry["id"]
+        if ident in seen:
+            first = seen[ident]["_id_loc"]
+            problems.error(entry["_id_loc"], f"duplicate {kind} id '{ident}' (first defined at {first})",
+                           f"ids must be unique; rename one, e.g. '{ident}-2'")
+            continue
+        seen[ident] = entry
+    return seen
+
+
+def _markdown_field(entry: dict[str, Any], name: str) -> str:
+    return render_markdown(entry[name]) if entry.get(name) else ""
+
+
+def _place(e: dict[str, Any]) -> Place:
+    return Place(
+        id=e["id"], name=e["name"], name_en=e.get("name_en"), aliases=e.get("aliases", ()),
+        kind=e.get("kind"), country=e.get("country"), admin1=e.get("admin1"),
+        lat=e.get("lat"), lon=e.get("lon"), wikidata=e.get("wikidata"),
+        description_html=_markdown_field(e, "description"),
+    )
+
+
+def _actor(e: dict[str, Any]) -> Actor:
+    return Actor(
+        id=e["id"], name=e["name"], name_en=e.get("name_en"), aliases=e.get("aliases", ()),
+        kind=e.get("kind"), wikidata=e.get("wikidata"),
+        description_html=_markdown_field(e, "description"),
+    )
+
+
+def _resolve_ids(pairs: Iterable[tuple[str, Loc]], known: dict[str, Any], kind: str, problems: Problems) -> tuple[str, ...]:
+    out = []
+    for ident, loc in pairs:
+        if ident not in known:
+            problems.error(loc, f"unknown {kind} id '{ident}'",
+                           did_you_mean(ident, known) or f"add it to {kind}s.yaml first")
+        elif ident not in out:
+            out.append(ident)
+    return tuple(out)
+
+
+def _event(e: dict[str, Any], places: dict[str, Place], actors: dict[str, Actor], problems: Problems) -> Event:
+    return Event(
+        id=e["id"], title=e["title"], date=e["date"], title_en=e.get("title_en"), type=e.get("type"),
+        places=_resolve_ids(e.get("places", ()), places, "place", problems),
+        actors=_resolve_ids(e.get("actors", ()), actors, "actor", problems),
+        sources=tuple(Source(s["title"], s.get("url")) for s in e.get("sources", ())),
+        description_html=_markdown_field(e, "description"),
+    )
+
+
+class _Registry:
+    """The entities an article may refer to."""
+
+    def __init__(self, places: dict[str, Place], actors: dict[str, Actor], events: dict[str, Event]):
+        self.places = places
+        self.actors = actors
+        self.events = events
+
+    def of(self, kind: str) -> dict[str, Any]:
+        return {"place": self.places, "actor": self.actors, "event": self.events}[kind]
+
+
+# ---------------------------------------------------------------- articles
+
+def _unique_articles(sources: list[ArticleSource], problems: Problems) -> dict[str, ArticleSource]:
+    seen: dict[str, ArticleSource] = {}
+    for src in sources:
+        if src.slug in seen:
+            problems.error(Loc(src.path, 1, 1), f"duplicate article slug '{src.slug}' (also {seen[src.slug].path.name})",
+                           "slugs must be unique; change 'slug:' or the file name")
+            continue
+        seen[src.slug] = src
+    return seen
+
+
+def _at(entry: dict[str, Any], name: str) -> Loc:
+    return entry.get("_at", {}).get(name, entry["_loc"])
+
+
+def _article(src: ArticleSource, settings: Settings, registry: _Registry, problems: Problems) -> Article:
+    meta = src.meta
+    body_html = render_markdown(src.body)
+    text = plain_text(body_html)
+    flat = FlatText.of(text)
+    ann = src.annotations
+    spans: list[Span] = []
+    for m in ann.get("mentions", []):
+        spans.extend(_mention_spans(m, flat, text, registry, problems))
+    reports = []
+    for e in ann.get("events", []):
+        report = _event_report(e, flat, text, registry, problems)
+        if report is not None:
+            reports.append(report)
+            spans.append(report.span)
+    notes = []
+    for n in ann.get("notes", []):
+        note = _note(n, len(notes) + 1, flat, text, problems)
+        if note is not None:
+            notes.append(note)
+            spans.append(note.span)
+    if settings.auto_mentions:
+        spans.extend(_auto_mentions(text, spans, registry))
+    spans.sort(key=lambda s: (s.start, -s.end, s.kind, s.ref))
+    return Article(
+        slug=src.slug,
+        title=meta["title"],
+        date=meta["date"],
+        body_html=body_html,
+        body_text=text,
+        source_path=src.path.name,
+        source=meta.get("source"),
+        source_url=meta.get("source_url"),
+        author=meta.get("author"),
+        dateline=meta.get("dateline"),
+        retrieved=meta.get("retrieved"),
+        language=meta.get("language", settings.language),
+        tags=tuple(_tags(meta.get("tags", ()))),
+        spans=tuple(spans),
+        events=tuple(reports),
+        related=tuple(RelatedLink(r["title"], r.get("article"), r.get("url")) for r in ann.get("related", [])),
+        notes=tuple(notes),
+        place_ids=_ordered_refs(spans, "place"),
+        actor_ids=_ordered_refs(spans, "actor"),
+        event_ids=tuple(dict.fromkeys(r.event_id for r in reports)),
+        word_count=len(text.split()),
+    )
+
+
+def _auto_mentions(text: str, spans: list[Span], registry: _Registry) -> list[Span]:
+    """Hook for automatic mentions (builder.mentions); explicit spans win."""
+    try:
+        from builder.mentions import find_mentions
+    except ImportError:  # the module arrives with automatic mention matching
+        return []
+    return find_mentions(text, spans, registry.places, registry.actors)
+
+
+def _ordered_refs(spans: list[Span], kind: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(s.ref for s in sorted(spans, key=lambda s: s.start) if s.kind == kind))
+
+
+def _locate(entry: dict[str, Any], flat: FlatText, text: str, what: str, problems: Problems,
+            whole_words: bool = False, default_all: bool = False) -> list[tuple[int, int]]:
+    """Anchor an entry's quote: the chosen occurrence(s), or [] with an error."""
+    quote = entry["quote"]
+    found = find_all(flat, quote, entry.get("prefix", ""), entry.get("suffix", ""), whole_words)
+    loc = _at(entry, "quote")
+    if not found:
+        guess = nearest(text, quote)
+        hint = f"the nearest passage in the text is «{guess}»" if guess else "copy the words exactly from the article text"
+        problems.error(loc, f"{what} quote «{quote}» is not in the article text", hint)
+        return []
+    occurrence = entry.get("occurrence", "all" if default_all else None)
+    if occurrence == "all":
+        return found
+    if occurrence is None:
+        if len(found) > 1:
+            problems.error(loc, f"{what} quote «{quote}» occurs {len(found)} times",
+                           f"add 'occurrence: 1' (to {len(found)}), or a 'prefix:'/'suffix:' to pick one")
+            return []
+        return found
+    if occurrence > len(found):
+        problems.error(_at(entry, "occurrence"), f"occurrence {occurrence} asked, but «{quote}» occurs {len(found)} time(s)",
+                       f"use a number from 1 to {len(found)}")
+        return []
+    return [found[occurrence - 1]]
+
+
+def _mention_spans(m: dict[str, Any], flat: FlatText, text: str, registry: _Registry, problems: Problems) -> list[Span]:
+    kind, ident = m["ref"]
+    known = registry.of(kind)
+    if ident not in known:
+        problems.error(_at(m, "ref"), f"unknown {kind} id '{ident}'",
+                       did_you_mean(ident, known) or f"add it to {kind}s.yaml first")
+        return []
+    ranges = _locate(m, flat, text, f"{kind} mention", problems, whole_words=True, default_all=True)
+    return [Span(a, b, kind, ident) for a, b in ranges]
+
+
+def _event_report(e: dict[str, Any], flat: FlatText, text: str, registry: _Registry, problems: Problems) -> EventReport | None:
+    ident = e["ref"]
+    if ident not in registry.events:
+        problems.error(_at(e, "ref"), f"unknown event id '{ident}'",
+                       did_you_mean(ident, registry.events) or "add it to events.yaml first")
+        return None
+    ranges = _locate(e, flat, text, "event", problems)
+    if len(ranges) != 1:
+        if len(ranges) > 1:
+            problems.error(_at(e, "occurrence"), "an event quote must pick one occurrence", "use a number, not 'all'")
+        return None
+    a, b = ranges[0]
+    return EventReport(
+        event_id=ident, quote=e["quote"], span=Span(a, b, "event", ident),
+        claimed_date=e.get("claimed_date"), note_html=_markdown_field(e, "note"),
+    )
+
+
+def _note(n: dict[str, Any], number: int, flat: FlatText, text: str, problems: Problems) -> Note | None:
+    ranges = _locate(n, flat, text, "note", problems)
+    if len(ranges) != 1:
+        if len(ranges) > 1:
+            problems.error(_at(n, "occurrence"), "a note quote must pick one occurrence", "use a number, not 'all'")
+        return None
+    a, b = ranges[0]
+    return Note(number, n["quote"], Span(a, b, "note", str(number)), render_markdown(n["text"]))
+
+
+def _check_related(src: ArticleSource, known: set[str], problems: Problems) -> None:
+    for r in src.annotations.get("related", []):
+        slug = r.get("article")
+        if slug and slug not in known:
+            problems.error(_at(r, "article"), f"related story points to unknown article '{slug}'",
+                           did_you_mean(slug, known) or "remove 'article:' (and give 'url:') if the story is not in the corpus")
+        if slug == src.slug:
+            problems.warning(_at(r, "article"), "article lists itself as related", "remove this entry")
+
+
+_SLUG_DROP = re.compile(r"[\u064b-\u065f\u0670\u0640]")
+
+
+def tag_slug(name: str) -> str:
+    """Stable, readable slug: ASCII tags lowercased; Arabic kept (percent-encoded in URLs)."""
+    text = _SLUG_DROP.sub("", unicodedata.normalize("NFC", name)).lower()
+    slug = re.sub(r"[^\w]+", "-", text).strip("-_")
+    return slug or "tag"
+
+
+def _tags(names: Iterable[str]) -> list[Tag]:
+    seen: dict[str, Tag] = {}
+    for name in names:
+        slug = tag_slug(name)
+        seen.setdefault(slug, Tag(name.strip(), slug))
+    return list(seen.values())
+
+

@@ -1,0 +1,90 @@
+"""Stage 3, indexes: everything derived from the corpus before rendering.
+
+One function, :func:`build_indexes`, calls each derivation (related
+stories, the timeline, search, entity back-references) so the build reads
+as one step per stage.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from builder.model import Article, Corpus, Event
+from builder.related import RelatedIndex, build_related
+from builder.search import build_search
+from builder.timeline import Timeline, build_timeline
+
+Key = tuple[str, str]  # (kind, id)
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Counts for the home page."""
+
+    articles: int
+    events: int
+    places: int
+    actors: int
+    tags: int
+    mentions: int
+
+
+@dataclass(frozen=True)
+class Indexes:
+    """All derived data the pages need."""
+
+    related: RelatedIndex
+    timeline: Timeline
+    entity_articles: dict[Key, tuple[Article, ...]]
+    entity_events: dict[Key, tuple[Event, ...]]
+    tag_articles: dict[str, tuple[Article, ...]]
+    stats: Stats
+    search_files: list[tuple[str, bytes]] = field(default_factory=list)
+
+
+def build_indexes(corpus: Corpus) -> Indexes:
+    """Derive related stories, the timeline, search and back-references."""
+    timeline = build_timeline(corpus)
+    entity_articles: dict[Key, list[Article]] = defaultdict(list)
+    tag_articles: dict[str, list[Article]] = defaultdict(list)
+    for article in corpus.articles.values():  # newest first already
+        for pid in article.place_ids:
+            entity_articles[("place", pid)].append(article)
+        for aid in article.actor_ids:
+            entity_articles[("actor", aid)].append(article)
+        for eid in article.event_ids:
+            entity_articles[("event", eid)].append(article)
+        for tag in article.tags:
+            tag_articles[tag.slug].append(article)
+    entity_events: dict[Key, list[Event]] = defaultdict(list)
+    for entry in timeline.entries:
+        for pid in entry.event.places:
+            entity_events[("place", pid)].append(entry.event)
+        for aid in entry.event.actors:
+            entity_events[("actor", aid)].append(entry.event)
+    stats = Stats(
+        articles=len(corpus.articles), events=len(corpus.events), places=len(corpus.places),
+        actors=len(corpus.actors), tags=len(corpus.tags),
+        mentions=sum(1 for a in corpus.articles.values() for s in a.spans if s.kind in ("place", "actor")),
+    )
+    return Indexes(
+        related=build_related(corpus),
+        timeline=timeline,
+        entity_articles=_frozen(entity_articles),
+        entity_events=_frozen(entity_events),
+        tag_articles={k: tuple(v) for k, v in tag_articles.items()},
+        stats=stats,
+        search_files=build_search(corpus),
+    )
+
+
+class _Empty(dict):
+    """A read-only mapping that answers () for keys it lacks."""
+
+    def __missing__(self, key):  # type: ignore[no-untyped-def]
+        return ()
+
+
+def _frozen(d: dict[Key, list]) -> dict:  # type: ignore[type-arg]
+    return _Empty({k: tuple(v) for k, v in d.items()})

@@ -1,0 +1,143 @@
+"""Markdown to safe HTML, its plain text, and marks woven back into it.
+
+The body is rendered by Python-Markdown, then sanitised by nh3 (the Rust
+``ammonia`` sanitiser) to an allow-list: Markdown lets raw HTML through, and
+a corpus is untrusted input.  Annotations point into the *plain text* of
+that HTML; :func:`mark_spans` inserts their marks without re-parsing the
+text, splitting a mark where it crosses a tag or another mark, so any
+overlap of annotations produces valid, well-nested HTML.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import markdown as _markdown
+import nh3
+
+ALLOWED_TAGS = {
+    "p", "br", "em", "strong", "b", "i", "a", "ul", "ol", "li", "blockquote",
+    "h2", "h3", "h4", "h5", "h6", "code", "pre", "hr", "sup", "sub", "q", "cite",
+    "table", "thead", "tbody", "tr", "th", "td",
+}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"scope"}, "td": set()}
+URL_SCHEMES = {"http", "https", "mailto"}
+
+_TOKEN_RE = re.compile(r"<[^>]*>|[^<]+")
+
+
+def render_markdown(text: str) -> str:
+    """Markdown source -> sanitised HTML fragment."""
+    raw = _markdown.markdown(text, output_format="html")
+    return sanitize(raw)
+
+
+def sanitize(raw_html: str) -> str:
+    """Keep only allow-listed tags, attributes and URL schemes."""
+    return nh3.clean(
+        raw_html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener noreferrer nofollow",
+        strip_comments=True,
+    )
+
+
+@dataclass(frozen=True)
+class Token:
+    """A piece of sanitised HTML: a tag (kept as written) or text (unescaped)."""
+
+    is_tag: bool
+    value: str
+
+
+def tokenize(fragment: str) -> list[Token]:
+    """Split sanitised HTML into tags and text; sanitised HTML has no '<' in text."""
+    return [
+        Token(True, piece) if piece.startswith("<") else Token(False, html.unescape(piece))
+        for piece in _TOKEN_RE.findall(fragment)
+    ]
+
+
+def plain_text(fragment: str) -> str:
+    """The text a reader sees, in document order (block breaks are newlines)."""
+    return "".join(t.value for t in tokenize(fragment) if not t.is_tag)
+
+
+@dataclass(frozen=True)
+class Mark:
+    """How to open and close one span's mark in HTML."""
+
+    start: int
+    end: int
+    open_tag: str
+    close_tag: str
+    is_link: bool = False
+    after: str = ""  # HTML placed right after the span's end (a note marker)
+
+
+def mark_spans(fragment: str, marks: Sequence[Mark]) -> str:
+    """Wrap each text range of ``marks`` in its tags, inside ``fragment``.
+
+    Text is cut into runs where the set of active marks is constant; each
+    run is wrapped in its marks, longest outermost.  A link never goes
+    inside another link (HTML forbids it): the outer link wins.
+    """
+    if not marks:
+        return fragment
+    boundaries: dict[int, list[Mark]] = {}
+    for m in marks:
+        boundaries.setdefault(m.start, [])
+        boundaries.setdefault(m.end, [])
+    ends: dict[int, list[Mark]] = {}
+    for m in marks:
+        ends.setdefault(m.end, []).append(m)
+    cuts = sorted(boundaries)
+    ordered = sorted(marks, key=lambda m: (m.start, -(m.end - m.start)))
+    out: list[str] = []
+    pos = 0
+    for token in tokenize(fragment):
+        if token.is_tag:
+            out.append(token.value)
+            continue
+        text = token.value
+        t_start, t_end = pos, pos + len(text)
+        points = [t_start] + [c for c in cuts if t_start < c < t_end] + [t_end]
+        for a, b in zip(points, points[1:]):
+            active = [m for m in ordered if m.start <= a and m.end >= b and m.start < m.end]
+            out.append(_wrap(html.escape(text[a - t_start:b - t_start], quote=False), active))
+            out.extend(m.after for m in ends.get(b, []) if m.after)
+        pos = t_end
+    return "".join(out)
+
+
+def _wrap(escaped: str, active: list[Mark]) -> str:
+    opened: list[Mark] = []
+    in_link = False
+    for m in active:
+        if m.is_link and in_link:
+            continue
+        in_link = in_link or m.is_link
+        opened.append(m)
+    return "".join(m.open_tag for m in opened) + escaped + "".join(m.close_tag for m in reversed(opened))
+
+
+def strip_tags(fragment: str) -> str:
+    """Plain text of a fragment, with whitespace collapsed (for summaries)."""
+    return re.sub(r"\s+", " ", plain_text(fragment)).strip()
+
+
+def excerpt(text: str, limit: int = 220) -> str:
+    """The first words of a text, cut at a word boundary."""
+    text = re.sub(r"\s+", " ", text).strip()
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit)
+    return text[: cut if cut > 0 else limit] + "…"
+
+
+Linker = Callable[[str, str], str]

@@ -1,0 +1,221 @@
+"""Stage 4, render: the model and its indexes -> pages, as (path, bytes).
+
+Templates come from ``templates/`` in the package; a project's own
+``templates/`` folder (beside its content) overrides any of them by name.
+Templates are compiled once per build and only show what they are given.
+Every output path is built from validated ids and checked by the writer.
+"""
+
+from __future__ import annotations
+
+import html
+import importlib.resources
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+from urllib.parse import quote
+
+import jinja2
+
+from builder.arabic import sort_key
+from builder.fmt import Formatter
+from builder.indexes import Indexes
+from builder.markup import Mark, excerpt, mark_spans
+from builder.model import Article, Corpus
+
+Output = tuple[str, bytes]
+"""A file of the site: its path relative to the output folder, and its bytes."""
+
+KIND_LABELS = {"place": "مكان", "actor": "فاعل", "event": "حدث", "note": "ملاحظة"}
+EVENT_TYPE_LABELS = {
+    "battle": "معركة",
+    "territory-change": "تغيّر السيطرة",
+    "airstrike": "غارة جوية",
+    "declaration": "إعلان",
+    "campaign": "حملة عسكرية",
+    "siege": "حصار",
+    "attack": "هجوم",
+    "protest": "احتجاج",
+    "agreement": "اتفاق",
+    "other": "أخرى",
+}
+
+
+def default_templates() -> Path:
+    """The templates shipped with athar (the repository's ``templates/``)."""
+    try:
+        path = Path(str(importlib.resources.files("builder.templates")))
+        if (path / "base.html").is_file():
+            return path
+    except (ModuleNotFoundError, TypeError):
+        pass
+    return Path(__file__).resolve().parent.parent / "templates"
+
+
+def make_environment(user_templates: Path | None) -> jinja2.Environment:
+    """A Jinja2 environment: user templates first, then the defaults; autoescape on."""
+    paths = [str(p) for p in (user_templates, default_templates()) if p and p.is_dir()]
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(paths),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    return env
+
+
+def static_files(user_templates: Path | None) -> Iterator[tuple[str, Path]]:
+    """Static assets (CSS, JS, fonts) by output path; user files override by path."""
+    seen: dict[str, Path] = {}
+    for root in (user_templates, default_templates()):
+        if root is None or not (root / "static").is_dir():
+            continue
+        for path in sorted((root / "static").rglob("*")):
+            rel = "static/" + path.relative_to(root / "static").as_posix()
+            if path.is_file() and rel not in seen and not path.name.startswith("."):
+                seen[rel] = path
+    yield from sorted(seen.items())
+
+
+@dataclass(frozen=True)
+class Links:
+    """URLs of every page, from ids: one place decides the URL scheme."""
+
+    base_path: str
+
+    def url(self, path: str) -> str:
+        """Root-relative URL under the base path, percent-encoded."""
+        return self.base_path + quote(path.lstrip("/"), safe="/#?=&")
+
+    def article(self, slug: str) -> str:
+        return self.url(f"articles/{slug}/")
+
+    def event(self, ident: str) -> str:
+        return self.url(f"events/{ident}/")
+
+    def place(self, ident: str) -> str:
+        return self.url(f"places/{ident}/")
+
+    def actor(self, ident: str) -> str:
+        return self.url(f"actors/{ident}/")
+
+    def tag(self, slug: str) -> str:
+        return self.url(f"tags/{slug}/")
+
+    def static(self, name: str) -> str:
+        return self.url(f"static/{name}")
+
+    def entity(self, kind: str, ident: str) -> str:
+        return getattr(self, kind)(ident)
+
+
+def render(corpus: Corpus, indexes: Indexes, user_templates: Path | None = None) -> Iterator[Output]:
+    """Yield every file of the site, in a stable order."""
+    env = make_environment(user_templates)
+    links = Links(corpus.settings.base_path)
+    fmt = Formatter(corpus.settings)
+    env.filters.update(fmt.filters())
+    env.globals.update(
+        site=corpus.settings,
+        corpus=corpus,
+        links=links,
+        url=links.url,
+        kind_labels=KIND_LABELS,
+        type_labels=EVENT_TYPE_LABELS,
+        stats=indexes.stats,
+        timeline=indexes.timeline,
+    )
+    page = _PageRenderer(env)
+    yield page("index.html", "index.html", latest=list(corpus.articles.values())[:10])
+    yield page("articles/index.html", "articles.html", articles=list(corpus.articles.values()))
+    for article in corpus.articles.values():
+        yield page(f"articles/{article.slug}/index.html", "article.html", **_article_context(article, corpus, indexes, links))
+    yield page("events/index.html", "events.html")
+    for entry in indexes.timeline.entries:
+        yield page(f"events/{entry.event.id}/index.html", "event.html", entry=entry, event=entry.event,
+                   articles=indexes.entity_articles[("event", entry.event.id)])
+    places = sorted(corpus.places.values(), key=lambda p: sort_key(p.name))
+    yield page("places/index.html", "places.html", places=places)
+    for place in corpus.places.values():
+        yield page(f"places/{place.id}/index.html", "place.html", place=place,
+                   events=indexes.entity_events[("place", place.id)],
+                   articles=indexes.entity_articles[("place", place.id)])
+    actors = sorted(corpus.actors.values(), key=lambda a: sort_key(a.name))
+    yield page("actors/index.html", "actors.html", actors=actors)
+    for actor in corpus.actors.values():
+        yield page(f"actors/{actor.id}/index.html", "actor.html", actor=actor,
+                   events=indexes.entity_events[("actor", actor.id)],
+                   articles=indexes.entity_articles[("actor", actor.id)])
+    tags = sorted(corpus.tags.values(), key=lambda t: sort_key(t.name))
+    yield page("tags/index.html", "tags.html", tags=tags)
+    for tag in corpus.tags.values():
+        yield page(f"tags/{tag.slug}/index.html", "tag.html", tag=tag, articles=indexes.tag_articles[tag.slug])
+    yield page("search/index.html", "search.html")
+    yield page("404.html", "404.html")
+    yield from indexes.search_files
+
+
+class _PageRenderer:
+    """Renders a named template to an output file."""
+
+    def __init__(self, env: jinja2.Environment):
+        self.env = env
+        self.cache: dict[str, jinja2.Template] = {}
+
+    def __call__(self, path: str, template: str, **context: Any) -> Output:
+        tpl = self.cache.get(template) or self.cache.setdefault(template, self.env.get_template(template))
+        page_url = "/" + path.removesuffix("index.html")
+        return path, tpl.render(page_path=page_url, **context).encode("utf-8")
+
+
+def _article_context(article: Article, corpus: Corpus, indexes: Indexes, links: Links) -> dict[str, Any]:
+    related = indexes.related.computed.get(article.slug, ())
+    return {
+        "article": article,
+        "body": mark_spans(article.body_html, _marks(article, corpus, links)),
+        "related_computed": related,
+        "backlinks": indexes.related.backlinks.get(article.slug, ()),
+        "summary": excerpt(article.body_text),
+    }
+
+
+def _marks(article: Article, corpus: Corpus, links: Links) -> list[Mark]:
+    """How each annotated span of an article is marked in its text."""
+    marks = []
+    event_numbers = {r.event_id: i for i, r in enumerate(article.events, 1)}
+    for span in article.spans:
+        if span.kind in ("place", "actor"):
+            entity = corpus.places[span.ref] if span.kind == "place" else corpus.actors[span.ref]
+            label = html.escape(f"{KIND_LABELS[span.kind]}: {entity.name}")
+            auto = " m-auto" if span.auto else ""
+            marks.append(Mark(
+                span.start, span.end,
+                f'<a class="m m-{span.kind}{auto}" href="{links.entity(span.kind, span.ref)}" title="{label}">',
+                "</a>", is_link=True,
+            ))
+        elif span.kind == "event":
+            event = corpus.events[span.ref]
+            n = event_numbers[span.ref]
+            label = html.escape(f"{KIND_LABELS['event']}: {event.title}")
+            marks.append(Mark(
+                span.start, span.end, f'<mark class="m m-event" data-event="{span.ref}">', "</mark>",
+                after=f'<a class="mref mref-event" id="q-ev-{span.ref}" href="{links.event(span.ref)}" '
+                      f'aria-label="{label}" title="{label}" data-n="{n}"></a>',
+            ))
+        elif span.kind == "note":
+            label = html.escape(f"{KIND_LABELS['note']} {span.ref}")
+            marks.append(Mark(
+                span.start, span.end, '<mark class="m m-note">', "</mark>",
+                after=f'<a class="mref mref-note" id="note-ref-{span.ref}" href="#note-{span.ref}" '
+                      f'aria-label="{label}" title="{label}" data-n="{span.ref}"></a>',
+            ))
+    return marks
+
+
+def json_script(value: Any) -> str:
+    """JSON safe inside <script>: no '</script>' or '<!--' can break out."""
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

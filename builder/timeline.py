@@ -1,0 +1,97 @@
+"""Stage 3b, the event timeline: every event in date order, grouped for reading.
+
+Events are ordered by their start (a year-precision date sorts before the
+months of that year), then by id.  Each event carries the articles that
+report it and the dates those articles claim, so a disagreement between a
+source and the documented date is visible on the index.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from builder.dates import DateSpan
+from builder.model import Corpus, Event
+
+
+@dataclass(frozen=True)
+class Report:
+    """One article's report of an event."""
+
+    slug: str
+    claimed_date: DateSpan | None
+    differs: bool  # the article's claimed date is not the documented one
+
+
+@dataclass(frozen=True)
+class Entry:
+    """An event on the timeline with the articles that report it."""
+
+    event: Event
+    reports: tuple[Report, ...]
+
+
+@dataclass(frozen=True)
+class MonthGroup:
+    month: int  # 0 when only the year is known
+    entries: tuple[Entry, ...]
+
+
+@dataclass(frozen=True)
+class YearGroup:
+    year: int
+    months: tuple[MonthGroup, ...]
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """All events in order, grouped by year then month."""
+
+    entries: tuple[Entry, ...]
+    years: tuple[YearGroup, ...]
+    by_event: dict[str, Entry]
+
+    @property
+    def span(self) -> tuple[DateSpan, DateSpan] | None:
+        """The first and last event dates, for the home page."""
+        if not self.entries:
+            return None
+        return self.entries[0].event.date, max((e.event.date for e in self.entries), key=lambda d: d.last_day())
+
+
+def build_timeline(corpus: Corpus) -> Timeline:
+    """Order and group the corpus's events."""
+    reports: dict[str, list[Report]] = defaultdict(list)
+    for article in sorted(corpus.articles.values(), key=lambda a: (a.date, a.slug)):
+        for r in article.events:
+            event = corpus.events[r.event_id]
+            differs = r.claimed_date is not None and not _consistent(r.claimed_date, event.date)
+            reports[r.event_id].append(Report(article.slug, r.claimed_date, differs))
+    ordered = sorted(corpus.events.values(), key=lambda e: (e.date.sort_key, e.id))
+    entries = tuple(Entry(e, tuple(_unique_reports(reports.get(e.id, [])))) for e in ordered)
+    years: dict[int, dict[int, list[Entry]]] = defaultdict(lambda: defaultdict(list))
+    for entry in entries:
+        start = entry.event.date.start
+        years[start.year][start.month].append(entry)
+    groups = tuple(
+        YearGroup(year, tuple(MonthGroup(m, tuple(es)) for m, es in sorted(months.items())))
+        for year, months in sorted(years.items())
+    )
+    return Timeline(entries, groups, {e.event.id: e for e in entries})
+
+
+def _unique_reports(reports: list[Report]) -> list[Report]:
+    seen = set()
+    out = []
+    for r in reports:
+        key = (r.slug, r.claimed_date.iso if r.claimed_date else None)
+        if key not in seen:
+            seen.add(key)
+            out.append(r)
+    return out
+
+
+def _consistent(claimed: DateSpan, documented: DateSpan) -> bool:
+    """A claim agrees when it lies within the documented dates at its own precision."""
+    return (claimed.first_day() <= documented.last_day() and claimed.last_day() >= documented.first_day())
