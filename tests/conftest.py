@@ -26,8 +26,7 @@ if TYPE_CHECKING:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "e2e: end-to-end test that builds/serves a site or drives a browser "
-        "(deselect with -m 'not e2e')",
+        "e2e: end-to-end test that builds/serves a site or drives a browser (deselect with -m 'not e2e')",
     )
 
 

@@ -11,11 +11,15 @@ import http.client
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import pytest
 
-from tools import AXE_JS, VNU_JAR, broken_links, serve_directory, vnu_errors
+from tools import AXE_JS, REPO, VNU_JAR, broken_links, serve_directory, vnu_errors
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 pytestmark = pytest.mark.e2e
 
@@ -121,8 +125,13 @@ def test_serve_directory_with_prefix(tmp_path: Path) -> None:
         assert status == 200 and b"root" in body
 
         # Missing files, directory listings and anything outside the prefix: 404.
-        for url in (base + "missing.html", base + "noindex/", origin + "index.html",
-                    origin + "f.txt", origin + "other/sub/index.html"):
+        for url in (
+            base + "missing.html",
+            base + "noindex/",
+            origin + "index.html",
+            origin + "f.txt",
+            origin + "other/sub/index.html",
+        ):
             status, body = get(url)
             assert status == 404, url
             assert b"custom 404" in body, url
@@ -198,9 +207,7 @@ def test_broken_links_finds_missing_page_and_anchor(tmp_path: Path) -> None:
 
 def test_broken_links_flags_link_outside_prefix(tmp_path: Path) -> None:
     """A root-absolute link breaks when the site is served under a prefix."""
-    (tmp_path / "index.html").write_text(
-        html_page("ر", '<a href="/about.html">عن</a>'), encoding="utf-8"
-    )
+    (tmp_path / "index.html").write_text(html_page("ر", '<a href="/about.html">عن</a>'), encoding="utf-8")
     (tmp_path / "about.html").write_text(html_page("عن", "<p>عن</p>"), encoding="utf-8")
     with serve_directory(tmp_path, prefix="/athar/") as base:
         problems = broken_links(base)
@@ -214,11 +221,9 @@ def test_axe_js_is_installed() -> None:
     assert AXE_JS.is_file(), "run ./dev test to install tests/js/node_modules"
 
 
-def test_browser_rtl_and_axe(tmp_path: Path, page) -> None:
+def test_browser_rtl_and_axe(tmp_path: Path, page: Page) -> None:
     (tmp_path / "index.html").write_text(VALID_PAGE, encoding="utf-8")
-    (tmp_path / "bad.html").write_text(
-        page_html_with_img_without_alt(), encoding="utf-8"
-    )
+    (tmp_path / "bad.html").write_text(page_html_with_img_without_alt(), encoding="utf-8")
     with serve_directory(tmp_path, prefix="/sub/") as base:
         page.goto(base)
         assert page.evaluate("getComputedStyle(document.documentElement).direction") == "rtl"
@@ -241,3 +246,34 @@ def page_html_with_img_without_alt() -> str:
         "/5+hHgAHggJ/PchI7wAAAABJRU5ErkJggg=="
     )
     return html_page("صورة", f'<h1>صورة</h1>\n<img src="{pixel}" width="1" height="1">')
+
+
+FONTS = REPO / "templates" / "static" / "fonts"
+
+
+def test_committed_amiri_fonts_load_in_chromium(tmp_path: Path, page: Page) -> None:
+    """The subset WOFF2 files are valid fonts that Chromium uses for Arabic."""
+    for name in ("amiri-regular.woff2", "amiri-bold.woff2", "OFL.txt"):
+        assert (FONTS / name).is_file(), name
+    css = "\n".join(
+        f'@font-face {{ font-family: "Amiri"; src: url("fonts/amiri-{w}.woff2") format("woff2");'
+        f" font-weight: {n}; }}"
+        for w, n in (("regular", 400), ("bold", 700))
+    )
+    (tmp_path / "fonts").symlink_to(FONTS, target_is_directory=True)
+    (tmp_path / "index.html").write_text(
+        html_page("خط", f'<style>{css} p {{ font: 32px "Amiri", monospace; }}</style>'
+                  '<p>بسم الله الرحمن الرحيم</p><p><b>لا إله</b></p>'),
+        encoding="utf-8",
+    )
+    with serve_directory(tmp_path) as base:
+        page.goto(base)
+        loaded = page.evaluate(
+            """async () => {
+                const r = await document.fonts.load('32px Amiri', 'بسم');
+                const b = await document.fonts.load('bold 32px Amiri', 'لا');
+                return [...r, ...b].map(f => [f.weight, f.status]);
+            }"""
+        )
+        assert sorted(loaded) == [["400", "loaded"], ["700", "loaded"]], loaded
+        assert page.evaluate("document.fonts.check('32px Amiri', 'بسم')")

@@ -116,9 +116,7 @@ def vnu_errors(paths: Sequence[Path]) -> list[str]:
             f"command: {' '.join(cmd)}\nstdout:\n{proc.stdout[-4000:]}\nstderr:\n{proc.stderr[-4000:]}"
         ) from exc
     if proc.returncode not in (0, 1):
-        raise RuntimeError(
-            f"vnu.jar exited {proc.returncode}\nstderr:\n{proc.stderr[-4000:]}"
-        )
+        raise RuntimeError(f"vnu.jar exited {proc.returncode}\nstderr:\n{proc.stderr[-4000:]}")
 
     errors: list[str] = []
     for m in messages:
@@ -282,8 +280,7 @@ def _linkchecker_cmd() -> list[str]:
     """The command that runs LinkChecker from this venv."""
     if importlib.util.find_spec("linkcheck") is None:
         raise RuntimeError(
-            f"LinkChecker is not installed in {sys.prefix} "
-            f"(it is in the `test` extras; {_INSTALL_HINT})"
+            f"LinkChecker is not installed in {sys.prefix} (it is in the `test` extras; {_INSTALL_HINT})"
         )
     return [sys.executable, "-c", _LINKCHECKER_MAIN]
 
@@ -316,11 +313,7 @@ def broken_links(start_url: str, *, timeout: float = 600) -> list[str]:
     with tempfile.TemporaryDirectory(prefix="athar-linkcheck-") as tmp:
         rc_file = Path(tmp) / "linkcheckerrc"
         rc_file.write_text(
-            "[filtering]\n"
-            f"internlinks=^{re.escape(origin)}\n"
-            "checkextern=0\n"
-            "\n"
-            "[AnchorCheck]\n",
+            f"[filtering]\ninternlinks=^{re.escape(origin)}\ncheckextern=0\n\n[AnchorCheck]\n",
             encoding="utf-8",
         )
         cmd = [
@@ -376,9 +369,10 @@ def broken_links(start_url: str, *, timeout: float = 600) -> list[str]:
         url = row.get("url") or row.get("urlname", "?")
         reason = row.get("result", "") if not valid else ""
         if anchor_missing:
-            reason = "; ".join(
-                w.strip() for w in warnings.splitlines() if _ANCHOR_NOT_FOUND.search(w)
-            ) or warnings.strip()
+            reason = (
+                "; ".join(w.strip() for w in warnings.splitlines() if _ANCHOR_NOT_FOUND.search(w))
+                or warnings.strip()
+            )
         parent = row.get("parentname") or "(start)"
         problems.add(
             f"{parent}:{row.get('line', '?')}:{row.get('column', '?')}: "
@@ -404,12 +398,10 @@ def _parse_linkchecker_csv(text: str) -> list[dict[str, str]] | None:
     the lines before the header and that closing comment are dropped.
     """
     lines = text.splitlines(keepends=True)
-    for i, line in enumerate(lines):
-        if line.startswith("urlname;"):
-            break
-    else:
+    header = next((i for i, line in enumerate(lines) if line.startswith("urlname;")), None)
+    if header is None:
         return None
-    reader = csv.DictReader(io.StringIO("".join(lines[i:])), delimiter=";")
+    reader = csv.DictReader(io.StringIO("".join(lines[header:])), delimiter=";")
     rows = []
     for row in reader:
         values = [v for k, v in row.items() if k != "urlname" and v]
