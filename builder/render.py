@@ -23,6 +23,7 @@ from builder.fmt import Formatter
 from builder.indexes import Indexes
 from builder.markup import Mark, excerpt, mark_spans
 from builder.model import Article, Corpus
+from builder.publish import publish_outputs
 
 Output = tuple[str, bytes]
 """A file of the site: its path relative to the output folder, and its bytes."""
@@ -156,6 +157,7 @@ def render(corpus: Corpus, indexes: Indexes, user_templates: Path | None = None)
     yield page("search/index.html", "search.html")
     yield page("404.html", "404.html")
     yield from indexes.search_files
+    yield from publish_outputs(corpus, indexes)
 
 
 class _PageRenderer:
