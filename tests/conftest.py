@@ -19,6 +19,8 @@ if _TESTS not in sys.path:  # so `import tools` works under any --import-mode
 
 from tools import CHROMIUM, chromium_args  # noqa: E402
 
+pytest_plugins = ["fixtures_site"]
+
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page, Playwright
 
