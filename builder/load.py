@@ -8,7 +8,6 @@ folder of files (``places/*.yaml``), or both.
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -174,7 +173,6 @@ def _load_article(path: Path, problems: Problems) -> ArticleSource | None:
                        f"rename it to lowercase ASCII letters, digits and '-', e.g. {suggest_id(path.stem)}.md, "
                        "or set 'slug:' in the front matter")
         return None
-    body = unicodedata.normalize("NFC", body)
     ann_path = _annotation_path(path)
     annotations: dict[str, Any] = {}
     if ann_path is not None:
