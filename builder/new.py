@@ -12,9 +12,10 @@ from builder.schema import ID_RE, suggest_id
 _ARTICLE = """---
 title: "{title}"
 date: "{date}"
-source: ""
-author: ""
-dateline: ""
+# source: أخبار الآن
+# source_url: https://...
+# author: ...
+# dateline: دبي
 tags: []
 ---
 الصق نص المقال هنا كما نُشر، حرفًا بحرف.

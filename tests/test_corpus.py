@@ -1,0 +1,73 @@
+"""The corpus stage resolves ids, anchors quotes and orders articles."""
+
+from fixtures_site import MINIMAL
+from helpers_corpus import article, corpus_from
+
+
+def test_minimal_corpus_resolves_everything(tmp_path):
+    corpus, problems = corpus_from(tmp_path, MINIMAL)
+    assert not problems.items, [d.format() for d in problems.items]
+    art = corpus.articles["one"]
+    assert art.place_ids == ("mosul",) and art.actor_ids == ("isis",) and art.event_ids == ("mosul-2017",)
+    kinds = sorted({s.kind for s in art.spans})
+    assert kinds == ["actor", "event", "place"]
+    for span in art.spans:
+        assert art.body_text[span.start:span.end]
+
+
+def test_unknown_ids_get_close_matches(tmp_path):
+    files = dict(MINIMAL)
+    files["articles/one.yaml"] = "mentions:\n  - ref: place:mosull\n    quote: الموصل\nevents:\n  - ref: mosul-217\n    quote: الموصل\n"
+    _, problems = corpus_from(tmp_path, files)
+    text = "\n".join(d.format() for d in problems.errors)
+    assert "unknown place id 'mosull'" in text and "did you mean 'mosul'" in text
+    assert "unknown event id 'mosul-217'" in text and "'mosul-2017'" in text
+    assert "one.yaml:2:" in text
+
+
+def test_quote_not_found_names_the_nearest_passage(tmp_path):
+    files = dict(MINIMAL)
+    files["articles/one.yaml"] = "events:\n  - ref: mosul-2017\n    quote: استعاده السيطره على مدينه الموصل\n"
+    _, problems = corpus_from(tmp_path, files)
+    [error] = problems.errors
+    assert "is not in the article text" in error.message
+    assert "استعادة السيطرة على مدينة الموصل" in error.hint
+    assert (error.loc.line, error.loc.column) == (3, 12)
+
+
+def test_ambiguous_event_quote_needs_occurrence(tmp_path):
+    files = dict(MINIMAL)
+    files["articles/one.md"] = "---\ntitle: t\ndate: 2017-07-11\n---\nالموصل ثم الموصل\n"
+    files["articles/one.yaml"] = "events:\n  - ref: mosul-2017\n    quote: الموصل\n"
+    _, problems = corpus_from(tmp_path, files)
+    assert "occurs 2 times" in problems.errors[0].message
+    files["articles/one.yaml"] = "events:\n  - ref: mosul-2017\n    quote: الموصل\n    occurrence: 2\n"
+    corpus, problems = corpus_from(tmp_path / "b", files)
+    assert not problems.errors
+    assert corpus.articles["one"].events[0].span.start == len("الموصل ثم ")
+
+
+def test_related_to_missing_article_is_an_error(tmp_path):
+    files = dict(MINIMAL)
+    files["articles/one.yaml"] = "related:\n  - title: قصة\n    article: tow\n"
+    files.update(article("two", "2017-07-12", "نص"))
+    _, problems = corpus_from(tmp_path, files)
+    assert "unknown article 'tow'" in problems.errors[0].message
+    assert "'two'" in problems.errors[0].hint
+
+
+def test_articles_newest_first(tmp_path):
+    files = dict(MINIMAL)
+    files.update(article("older", "2016-01-01", "نص"))
+    files.update(article("newer", "2018-01-01", "نص"))
+    corpus, _ = corpus_from(tmp_path, files)
+    assert list(corpus.articles) == ["newer", "one", "older"]
+
+
+def test_duplicate_ids_point_at_both(tmp_path):
+    files = dict(MINIMAL)
+    files["places.yaml"] = "- id: mosul\n  name: الموصل\n- id: mosul\n  name: موصل\n"
+    _, problems = corpus_from(tmp_path, files)
+    [error] = problems.errors
+    assert "duplicate place id 'mosul'" in error.message and "places.yaml:1:" in error.message
+    assert error.loc.line == 3

@@ -1,0 +1,46 @@
+"""Markdown is sanitised and marks are woven in without breaking HTML."""
+
+from html.parser import HTMLParser
+
+from builder.markup import Mark, mark_spans, plain_text, render_markdown
+
+
+def test_raw_html_and_bad_links_are_removed():
+    html = render_markdown('نص <script>alert(1)</script> و[رابط](javascript:alert(1)) <img src=x onerror=alert(1)>')
+    assert "<script" not in html and "javascript:" not in html and "onerror" not in html and "<img" not in html
+
+
+def test_plain_text_is_what_a_reader_sees():
+    html = render_markdown("فقرة **أولى** &amp; \"اقتباس\"\n\nفقرة ثانية")
+    assert plain_text(html) == 'فقرة أولى & "اقتباس"\nفقرة ثانية'
+
+
+class _Nesting(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.stack, self.ok = [], True
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "a" and "a" in self.stack:
+            self.ok = False
+        self.stack.append(tag)
+
+    def handle_endtag(self, tag):
+        if not self.stack or self.stack.pop() != tag:
+            self.ok = False
+
+
+def test_overlapping_marks_nest_properly_and_links_never_nest():
+    html = render_markdown("abc *def* ghi")
+    text = plain_text(html)
+    marks = [
+        Mark(0, 9, "<mark>", "</mark>", after='<a class="r"></a>'),
+        Mark(2, 6, '<a href="/x/">', "</a>", is_link=True),
+        Mark(4, 11, '<a href="/y/">', "</a>", is_link=True),
+    ]
+    out = mark_spans(html, marks)
+    checker = _Nesting()
+    checker.feed(out)
+    assert checker.ok and not checker.stack
+    assert plain_text(out) == text
+    assert out.count('<a class="r"></a>') == 1

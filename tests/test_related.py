@@ -1,0 +1,48 @@
+"""Related stories: rare shared entities count more; reasons are given."""
+
+from builder.related import build_related
+from fixtures_site import MINIMAL
+from helpers_corpus import article, corpus_from
+
+REGISTRY = {
+    "site.yaml": "title: t\n",
+    "places.yaml": "".join(f"- id: {p}\n  name: {n}\n" for p, n in [("iraq", "العراق"), ("mosul", "الموصل"), ("rawa", "راوة")]),
+    "actors.yaml": "- id: isis\n  name: داعش\n",
+    "events.yaml": "",
+}
+
+
+def make(tmp_path):
+    files = {k: v for k, v in REGISTRY.items() if v}
+    files.update(article("a", "2017-07-01", "العراق الموصل راوة", [("place:iraq", "العراق"), ("place:mosul", "الموصل"), ("place:rawa", "راوة")]))
+    files.update(article("b", "2017-07-02", "العراق راوة", [("place:iraq", "العراق"), ("place:rawa", "راوة")]))
+    files.update(article("c", "2017-07-01", "العراق الموصل", [("place:iraq", "العراق"), ("place:mosul", "الموصل")]))
+    files.update(article("d", "2017-07-01", "العراق", [("place:iraq", "العراق")]))
+    files.update(article("e", "2017-07-01", "لا شيء"))
+    for i in range(6):  # make Iraq common and Mosul rarer than... keep rawa rarest
+        files.update(article(f"x{i}", "2010-01-01", "العراق الموصل", [("place:iraq", "العراق"), ("place:mosul", "الموصل")]))
+    corpus, problems = corpus_from(tmp_path, files)
+    assert not problems.errors, [d.format() for d in problems.errors]
+    return corpus
+
+
+def test_rare_shared_entity_ranks_first_and_reason_is_rarest_first(tmp_path):
+    corpus = make(tmp_path)
+    related = build_related(corpus).computed["a"]
+    assert related[0].slug == "b"  # shares rare Rawa
+    assert related[0].shared[0] == ("place", "rawa")
+    assert "e" not in [r.slug for r in related]  # shares nothing
+
+
+def test_nearness_in_time_breaks_ties(tmp_path):
+    corpus = make(tmp_path)
+    slugs = [r.slug for r in build_related(corpus).computed["a"]]
+    assert slugs.index("c") < slugs.index("x0")  # same entities, c is closer in time
+
+
+def test_backlinks_from_related_lists(tmp_path):
+    files = dict(MINIMAL)
+    files.update(article("two", "2017-07-12", "نص", related="related:\n  - title: مقال أول\n    article: one\n"))
+    corpus, problems = corpus_from(tmp_path, files)
+    assert not problems.errors
+    assert build_related(corpus).backlinks == {"one": ("two",)}
