@@ -11,8 +11,10 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
+from builder.arabic import sort_key
 from builder.dates import DateSpan
 from builder.model import Corpus, Event
+from builder.schema import EVENT_TYPES
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,11 @@ class Entry:
     event: Event
     reports: tuple[Report, ...]
 
+    @property
+    def years(self) -> tuple[int, ...]:
+        """Every year the event's dates touch: a 2016-2017 battle is found under both."""
+        return tuple(range(self.event.date.start.year, self.event.date.last_day().year + 1))
+
 
 @dataclass(frozen=True)
 class MonthGroup:
@@ -45,12 +52,23 @@ class YearGroup:
 
 
 @dataclass(frozen=True)
+class Facets:
+    """What the event index can be filtered by: only values some event has."""
+
+    years: tuple[int, ...] = ()
+    types: tuple[str, ...] = ()  # in the vocabulary's order
+    places: tuple[str, ...] = ()  # ids, in Arabic alphabetical order of their names
+    actors: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Timeline:
     """All events in order, grouped by year then month."""
 
     entries: tuple[Entry, ...]
     years: tuple[YearGroup, ...]
     by_event: dict[str, Entry]
+    facets: Facets = Facets()
 
     @property
     def span(self) -> tuple[DateSpan, DateSpan] | None:
@@ -78,7 +96,20 @@ def build_timeline(corpus: Corpus) -> Timeline:
         YearGroup(year, tuple(MonthGroup(m, tuple(es)) for m, es in sorted(months.items())))
         for year, months in sorted(years.items())
     )
-    return Timeline(entries, groups, {e.event.id: e for e in entries})
+    return Timeline(entries, groups, {e.event.id: e for e in entries}, _facets(entries, corpus))
+
+
+def _facets(entries: tuple[Entry, ...], corpus: Corpus) -> Facets:
+    """The filter options of the event index, sorted for readers."""
+    types = {e.event.type for e in entries if e.event.type}
+    places = {p for e in entries for p in e.event.places}
+    actors = {a for e in entries for a in e.event.actors}
+    return Facets(
+        years=tuple(sorted({y for e in entries for y in e.years})),
+        types=tuple(t for t in EVENT_TYPES if t in types) + tuple(sorted(types - set(EVENT_TYPES))),
+        places=tuple(sorted(places, key=lambda i: (sort_key(corpus.places[i].name), i))),
+        actors=tuple(sorted(actors, key=lambda i: (sort_key(corpus.actors[i].name), i))),
+    )
 
 
 def _unique_reports(reports: list[Report]) -> list[Report]:
