@@ -31,6 +31,14 @@ class Stats:
 
 
 @dataclass(frozen=True)
+class Neighbours:
+    """The articles just older and just newer than one article, to read on in date order."""
+
+    older: Article | None = None
+    newer: Article | None = None
+
+
+@dataclass(frozen=True)
 class Indexes:
     """All derived data the pages need."""
 
@@ -41,6 +49,7 @@ class Indexes:
     tag_articles: dict[str, tuple[Article, ...]]
     stats: Stats
     search_files: list[tuple[str, bytes]] = field(default_factory=list)
+    neighbours: dict[str, Neighbours] = field(default_factory=dict)  # by article slug
 
 
 def build_indexes(corpus: Corpus) -> Indexes:
@@ -76,7 +85,20 @@ def build_indexes(corpus: Corpus) -> Indexes:
         tag_articles={k: tuple(v) for k, v in tag_articles.items()},
         stats=stats,
         search_files=build_search(corpus),
+        neighbours=_neighbours(corpus),
     )
+
+
+def _neighbours(corpus: Corpus) -> dict[str, Neighbours]:
+    """Previous/next article by date (corpus.articles is newest first, then by slug)."""
+    ordered = list(corpus.articles.values())
+    return {
+        a.slug: Neighbours(
+            older=ordered[i + 1] if i + 1 < len(ordered) else None,
+            newer=ordered[i - 1] if i > 0 else None,
+        )
+        for i, a in enumerate(ordered)
+    }
 
 
 class _Empty(dict):
