@@ -18,9 +18,9 @@ from urllib.parse import quote
 
 import jinja2
 
-from builder.arabic import sort_key
+from builder.arabic import digits, sort_key
 from builder.fmt import Formatter
-from builder.indexes import Indexes
+from builder.indexes import Indexes, Neighbours
 from builder.markup import Mark, excerpt, mark_spans
 from builder.model import Article, Corpus
 from builder.publish import publish_outputs
@@ -181,40 +181,88 @@ def _article_context(article: Article, corpus: Corpus, indexes: Indexes, links: 
         "related_computed": related,
         "backlinks": indexes.related.backlinks.get(article.slug, ()),
         "summary": excerpt(article.body_text),
+        "neighbours": indexes.neighbours.get(article.slug, Neighbours()),
+        "annotations": json_script(_annotation_data(article, corpus, indexes, links)),
     }
 
 
 def _marks(article: Article, corpus: Corpus, links: Links) -> list[Mark]:
-    """How each annotated span of an article is marked in its text."""
+    """How each annotated span of an article is marked in its text.
+
+    Every mark carries ``data-ann`` (its key in the page's annotation data,
+    see :func:`_annotation_data`) so the page script can show what it is on
+    hover, focus or tap.  Places and actors are links; event and note spans
+    (which may be cut into several ``<mark>`` pieces) get one empty,
+    focusable marker link after them, numbered by CSS from ``data-n``: the
+    article's text stays exactly the source text.
+    """
     marks = []
+    numerals = corpus.settings.numerals
     event_numbers = {r.event_id: i for i, r in enumerate(article.events, 1)}
     for span in article.spans:
+        key = f"{span.kind}:{span.ref}"
         if span.kind in ("place", "actor"):
             entity = corpus.places[span.ref] if span.kind == "place" else corpus.actors[span.ref]
             label = html.escape(f"{KIND_LABELS[span.kind]}: {entity.name}")
             auto = " m-auto" if span.auto else ""
             marks.append(Mark(
                 span.start, span.end,
-                f'<a class="m m-{span.kind}{auto}" href="{links.entity(span.kind, span.ref)}" title="{label}">',
+                f'<a class="m m-{span.kind}{auto}" href="{links.entity(span.kind, span.ref)}" title="{label}" '
+                f'data-ann="{key}">',
                 "</a>", is_link=True,
             ))
         elif span.kind == "event":
             event = corpus.events[span.ref]
-            n = event_numbers[span.ref]
-            label = html.escape(f"{KIND_LABELS['event']}: {event.title}")
+            n = digits(event_numbers[span.ref], numerals)
+            label = html.escape(f"{KIND_LABELS['event']} {n}: {event.title}")
             marks.append(Mark(
-                span.start, span.end, f'<mark class="m m-event" data-event="{span.ref}">', "</mark>",
+                span.start, span.end, f'<mark class="m m-event" data-event="{span.ref}" data-ann="{key}">', "</mark>",
                 after=f'<a class="mref mref-event" id="q-ev-{span.ref}" href="{links.event(span.ref)}" '
-                      f'aria-label="{label}" title="{label}" data-n="{n}"></a>',
+                      f'aria-label="{label}" title="{label}" data-n="{n}" data-ann="{key}"></a>',
             ))
         elif span.kind == "note":
-            label = html.escape(f"{KIND_LABELS['note']} {span.ref}")
+            n = digits(span.ref, numerals)
+            label = html.escape(f"{KIND_LABELS['note']} {n}")
             marks.append(Mark(
-                span.start, span.end, '<mark class="m m-note">', "</mark>",
+                span.start, span.end, f'<mark class="m m-note" data-ann="{key}">', "</mark>",
                 after=f'<a class="mref mref-note" id="note-ref-{span.ref}" href="#note-{span.ref}" '
-                      f'aria-label="{label}" title="{label}" data-n="{span.ref}"></a>',
+                      f'aria-label="{label}" title="{label}" data-n="{n}" data-ann="{key}"></a>',
             ))
     return marks
+
+
+def _annotation_data(article: Article, corpus: Corpus, indexes: Indexes, links: Links) -> dict[str, dict[str, Any]]:
+    """What each mark of the article stands for, keyed like its ``data-ann``.
+
+    Put in the page as JSON for the annotation popovers, so the script only
+    shows data and never works anything out.  Note texts are the sanitised
+    HTML of the researcher's Markdown.
+    """
+    fmt = Formatter(corpus.settings)
+    data: dict[str, dict[str, Any]] = {}
+    for kind, registry in (("place", corpus.places), ("actor", corpus.actors)):
+        for ident in sorted({s.ref for s in article.spans if s.kind == kind}):
+            entity = registry[ident]
+            data[f"{kind}:{ident}"] = {
+                "kind": kind, "label": KIND_LABELS[kind], "name": entity.name, "name_en": entity.name_en or "",
+                "aliases": "، ".join(entity.aliases), "url": links.entity(kind, ident),
+            }
+    for n, report in enumerate(article.events, 1):
+        event = corpus.events[report.event_id]
+        claims = indexes.timeline.by_event[event.id].reports
+        differs = any(r.slug == article.slug and r.differs for r in claims)
+        data[f"event:{event.id}"] = {
+            "kind": "event", "label": f"{KIND_LABELS['event']} {fmt.num(n)}", "name": event.title,
+            "name_en": event.title_en or "", "url": links.event(event.id), "date": fmt.date(event.date),
+            "type": EVENT_TYPE_LABELS.get(event.type or "", ""),
+            "claimed": fmt.date(report.claimed_date), "differs": differs, "note": report.note_html,
+        }
+    for note in article.notes:
+        data[f"note:{note.number}"] = {
+            "kind": "note", "label": f"{KIND_LABELS['note']} {fmt.num(note.number)}", "name": "",
+            "url": f"#note-{note.number}", "note": note.html,
+        }
+    return data
 
 
 def json_script(value: Any) -> str:
