@@ -29,19 +29,19 @@ class FlatText:
 
     @classmethod
     def of(cls, text: str) -> "FlatText":
+        """Collapse white space, keeping the map back (linear, regex-driven)."""
         out: list[str] = []
         index: list[int] = []
-        last_space = False
-        for i, ch in enumerate(text):
-            if ch.isspace():
-                if last_space:
-                    continue
-                out.append(" ")
-                last_space = True
-            else:
-                out.append(ch)
-                last_space = False
-            index.append(i)
+        pos = 0
+        for match in _WS.finditer(text):
+            start, end = match.span()
+            out.append(text[pos:start])
+            index.extend(range(pos, start))
+            out.append(" ")
+            index.append(start)
+            pos = end
+        out.append(text[pos:])
+        index.extend(range(pos, len(text)))
         index.append(len(text))
         return cls("".join(out), index)
 

@@ -44,3 +44,26 @@ def test_overlapping_marks_nest_properly_and_links_never_nest():
     assert checker.ok and not checker.stack
     assert plain_text(out) == text
     assert out.count('<a class="r"></a>') == 1
+
+
+from hypothesis import given, settings, strategies as st
+import markdown as _md
+
+from builder.markup import _MARKDOWN_SYNTAX, sanitize
+
+_PIECES = st.sampled_from(["ا", "ب", "ة", " ", "  ", "\n", "\n\n", " \n", "\n   ", "x", "1", '"', "'", ".", "،",
+                           "-", "(", ")", "\u00a0", "ـ", "|", ":", "\u200f", "\u3000", "٢٠١٤"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_PIECES, max_size=40).map("".join))
+def test_plain_text_fast_path_equals_python_markdown(text):
+    slow = sanitize(_md.markdown(text, output_format="html"))
+    assert render_markdown(text) == slow
+
+
+def test_seed_takes_the_fast_path():
+    from tools import REPO
+    body = (REPO / "content/articles/caliphate-collapse-2017.md").read_text(encoding="utf-8").split("\n---\n", 1)[1]
+    assert not _MARKDOWN_SYNTAX.search(body)
+    assert render_markdown(body) == sanitize(_md.markdown(body, output_format="html"))
