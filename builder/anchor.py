@@ -11,6 +11,7 @@ attached clitics و ف ب ل ك (بالموصل, والرقة).  When a quote is
 from __future__ import annotations
 
 import difflib
+from bisect import bisect_right
 import re
 from dataclasses import dataclass
 
@@ -22,32 +23,35 @@ _CLITICS = re.compile(r"^[وف]?[بلك]?$")
 
 @dataclass(frozen=True)
 class FlatText:
-    """Text with white space collapsed, and a map back to the original offsets."""
+    """Text with white space collapsed, and a sparse map back to original offsets.
+
+    Only runs of two or more white-space characters shift offsets, so the
+    map keeps one breakpoint per such run (searched with bisect) rather
+    than one entry per character.
+    """
 
     flat: str
-    index: list[int]  # flat offset -> original offset (one extra entry for the end)
+    breaks: tuple[int, ...]  # flat offsets after which more characters were removed
+    removed: tuple[int, ...]  # characters removed before each breakpoint (cumulative)
 
     @classmethod
     def of(cls, text: str) -> "FlatText":
-        """Collapse white space, keeping the map back (linear, regex-driven)."""
-        out: list[str] = []
-        index: list[int] = []
-        pos = 0
+        breaks, removed = [0], [0]
+        total = 0
         for match in _WS.finditer(text):
             start, end = match.span()
-            out.append(text[pos:start])
-            index.extend(range(pos, start))
-            out.append(" ")
-            index.append(start)
-            pos = end
-        out.append(text[pos:])
-        index.extend(range(pos, len(text)))
-        index.append(len(text))
-        return cls("".join(out), index)
+            if end - start > 1:
+                total += end - start - 1
+                breaks.append(start - (total - (end - start - 1)) + 1)
+                removed.append(total)
+        return cls(_WS.sub(" ", text), tuple(breaks), tuple(removed))
+
+    def _orig(self, flat_offset: int) -> int:
+        return flat_offset + self.removed[bisect_right(self.breaks, flat_offset) - 1]
 
     def original(self, start: int, end: int) -> tuple[int, int]:
         """Original [start, end) of a flat range."""
-        return self.index[start], self.index[end - 1] + 1
+        return self._orig(start), self._orig(end - 1) + 1
 
 
 def flatten(quote: str) -> str:

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from builder.model import Article, Corpus
 
 MAX_RELATED = 5
-MAX_CANDIDATES = 200
-COMMON_POSTINGS = 2_000
-"""Entities in more articles than this only add weight to candidates found otherwise."""
+MAX_CANDIDATES = 64
+COMMON_POSTINGS = 5_000
+"""Entities in more articles than this do not propose candidates (they still score)."""
 
 KIND_WEIGHT = {"event": 1.5, "place": 1.0, "actor": 0.8}
 
@@ -75,28 +75,31 @@ def build_related(corpus: Corpus) -> RelatedIndex:
 
 
 def _related_for(slug, articles, keys_of, postings, weight) -> tuple[Related, ...]:
-    own_keys = sorted(keys_of[slug], key=lambda k: (len(postings[k]), k))
-    scores: dict[str, float] = defaultdict(float)
-    for key in own_keys:
+    """Candidates from the rarest shared entities first, bounded; then scored exactly."""
+    own = keys_of[slug]
+    candidates: set[str] = set()
+    for key in sorted(own, key=lambda k: (len(postings[k]), k)):
         slugs = postings[key]
-        if len(slugs) > COMMON_POSTINGS or len(scores) >= MAX_CANDIDATES:
-            for other in list(scores):
-                if key in keys_of[other]:
-                    scores[other] += weight[key]
-            continue
+        if len(slugs) > COMMON_POSTINGS:
+            break  # every later key is at least as common
         for other in slugs:
             if other != slug:
-                scores[other] += weight[key]
-    if not scores:
+                candidates.add(other)
+                if len(candidates) >= MAX_CANDIDATES:
+                    break
+        if len(candidates) >= MAX_CANDIDATES:
+            break
+    if not candidates:
         return ()
     day = articles[slug].date.toordinal()
     ranked = []
-    for other, score in scores.items():
+    for other in candidates:
+        shared = own & keys_of[other]
+        score = sum(weight[k] for k in shared)
         gap = abs(articles[other].date.toordinal() - day)
-        ranked.append((score * (1 + 0.25 / (1 + gap / 30)), other))
+        ranked.append((score * (1 + 0.25 / (1 + gap / 30)), other, shared))
     ranked.sort(key=lambda t: (-t[0], t[1]))
-    out = []
-    for score, other in ranked[:MAX_RELATED]:
-        shared = tuple(k for k in own_keys if k in keys_of[other])
-        out.append(Related(other, round(score, 6), shared))
-    return tuple(out)
+    return tuple(
+        Related(other, round(score, 6), tuple(sorted(shared, key=lambda k: (len(postings[k]), k))))
+        for score, other, shared in ranked[:MAX_RELATED]
+    )

@@ -31,3 +31,14 @@ def test_nearest_passage_folds_spelling_and_finds_typos():
     assert nearest("طرد التنظيم من مدينة القائم في محافظة", "القايم") == "القائم"
     assert nearest("ثم طرد التنظيم الإرهابي من مدينة القائم", "طرد التنظيم الارهابي من مدينه") == "طرد التنظيم الإرهابي من مدينة"
     assert nearest("نص لا علاقة له", "كلمات مختلفة تماما هنا") == ""
+
+
+from hypothesis import given, strategies as st
+
+
+@given(st.lists(st.sampled_from(["a", "ب", " ", "  ", "\n", " \n ", "\t"]), max_size=30).map("".join))
+def test_flat_offsets_map_back_to_the_same_characters(text):
+    flat = FlatText.of(text)
+    for i, ch in enumerate(flat.flat):
+        a, b = flat.original(i, i + 1)
+        assert text[a] == ch or (ch == " " and text[a].isspace())
