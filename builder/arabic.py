@@ -1,76 +1,217 @@
-"""Arabic text rules, in one place, used by everything that compares text.
+"""Arabic text rules, in one place, for everything that compares text.
 
-Matching (search, alias matching, quote hints, sorting) folds spelling
-variants that Arabic writers use interchangeably:
+Search (index and query), automatic mentions, quote hints, tag slugs and
+sorting all compare *folded* text.  Folding makes spellings that Arabic
+writers use interchangeably compare equal; it is applied character by
+character, in this order:
 
-* NFC first, so composed and decomposed forms compare equal;
-* diacritics (harakat, shadda, sukun, superscript alef, Quranic marks) and
-  tatweel removed: سُوريا = سوريا, الـرقة = الرقة;
-* hamza forms of alef أ إ آ ٱ -> ا (the seed writes both الإرهابي and
-  إحتلاله); hamza on waw/ya ؤ ئ are kept apart from و ي except ئ/ي folding
-  is done because the seed writes القائم and القايم for one town;
-* ة -> ه and ى -> ي (الرقه, مستشفى/مستشفي);
-* Arabic-Indic ٠-٩ and Persian ۰-۹ digits -> 0-9 (٢٠١٤ = 2014);
-* case-folded Latin, so English names match too.
+1. compatibility decomposition (NFKD), lower case, NFKD again: Arabic
+   presentation forms copied from PDFs (ﺍﻟﻤﻮﺻﻞ), ligatures (ﻻ), full-width
+   and superscript digits become plain letters and digits, and hamza and
+   madda carriers split into a letter plus a combining mark (أ = ا + ٔ).
+   Canonically equivalent text (NFC or not) therefore folds the same, which
+   is what NFC is for, and English names match whatever their case;
+2. every combining mark (categories Mn, Me), every invisible format
+   character (Cf: ZWNJ, bidi marks, BOM, soft hyphen) and tatweel ـ are
+   dropped: harakat, shadda, sukun, superscript alef, Quranic marks
+   (المَوْصِل = الموصل, الرقّة = الرقة, الـرقة = الرقة), and with the marks of
+   step 1 the hamza and madda of أ إ آ ؤ ئ (so أ إ آ -> ا, ؤ -> و, ئ -> ي:
+   the seed writes both القائم and القايم for one town, and إحتلاله);
+3. letters written one for another: ٱ ٲ ٳ -> ا, ة ۃ -> ه (الرقه),
+   ى ی ې -> ي (فى/في, التى/التي, Persian yeh), ک -> ك, ھ ە -> ه;
+4. Arabic-Indic ٠-٩ and Persian ۰-۹ digits -> 0-9 (٢٠١٤ = 2014).
+
+What is *not* folded, on purpose: the standalone hamza ء (شيء and شي are
+different spellings of different weights; folding it away would merge
+words such as سماء/سما), and letters that differ in meaning (ذ/ز, ظ/ض,
+ه/ح).  Words are runs of letters and digits (Unicode L and N) of the folded
+text; everything else separates words.
 
 Display never uses these forms: the source text is evidence and is shown
-verbatim.  The same rules are implemented for the browser in
-``templates/static/js/search.js``; a test runs both on the same inputs.
+verbatim.  The same rules run in the browser (``templates/static/js/fold.js``);
+``tests/test_arabic.py`` runs both on the same tricky inputs.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
+from dataclasses import dataclass
 
-_DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e8\u06ea-\u06ed\u0640]")
-_FOLD = str.maketrans({
-    "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ٲ": "ا", "ٳ": "ا",
-    "ة": "ه",
-    "ى": "ي", "ئ": "ي", "ی": "ي", "ې": "ي",
-    "ؤ": "و",
+TATWEEL = "\u0640"
+_DROP_CATEGORIES = frozenset({"Mn", "Me", "Cf"})
+_LETTERS = {
+    "ٱ": "ا", "ٲ": "ا", "ٳ": "ا",
+    "ة": "ه", "ۃ": "ه", "ھ": "ه", "ە": "ه",
+    "ى": "ي", "ی": "ي", "ې": "ي",
     "ک": "ك",
     **{chr(0x0660 + i): str(i) for i in range(10)},
     **{chr(0x06F0 + i): str(i) for i in range(10)},
-})
-_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\u061c\ufeff]")
+}
+"""Step 3 and 4 of the folding; kept identical to FOLD in fold.js."""
+
+
+def fold_char(ch: str) -> str:
+    """The folded form of one character: '' (dropped), one or more characters."""
+    text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", ch).lower())
+    return "".join(_LETTERS.get(c, c) for c in text
+                   if c != TATWEEL and unicodedata.category(c) not in _DROP_CATEGORIES)
+
+
+class _FoldTable(dict):  # type: ignore[type-arg]
+    """Code point -> folded text, filled on first use: lets str.translate fold at C speed."""
+
+    def __missing__(self, code: int) -> str:
+        folded = fold_char(chr(code))
+        self[code] = folded
+        return folded
+
+
+class _LengthTable(dict):  # type: ignore[type-arg]
+    """Code point -> one character whose code is the folded length (for offset maps)."""
+
+    def __missing__(self, code: int) -> str:
+        marker = chr(len(_FOLD[code]))
+        self[code] = marker
+        return marker
+
+
+_FOLD = _FoldTable()
+_LENGTH = _LengthTable()
+_ONE = "\x01"
+_NOT_ONE = re.compile("[^\x01]")
 
 
 def normalize(text: str) -> str:
     """Fold ``text`` for matching (never for display)."""
-    text = unicodedata.normalize("NFC", text)
-    text = _INVISIBLE.sub("", text)
-    text = _DIACRITICS.sub("", text)
-    return text.translate(_FOLD).casefold()
+    return text.translate(_FOLD)
+
+
+@dataclass(frozen=True)
+class Folded:
+    """Folded text that can map its offsets back to the original text.
+
+    Most characters fold to exactly one character; only the exceptions
+    (dropped marks, expanded ligatures) are recorded, so building one is
+    two ``str.translate`` calls and mapping an offset is a binary search.
+    """
+
+    original: str
+    text: str
+    _exc: tuple[int, ...]  # original offsets of characters not folding to one character
+    _exc_at: tuple[int, ...]  # folded offset where each exception's output starts
+    _exc_len: tuple[int, ...]  # folded length of each exception
+
+    @classmethod
+    def of(cls, original: str) -> "Folded":
+        lengths = original.translate(_LENGTH)
+        exc, at, size = [], [], []
+        shift = 0
+        for m in _NOT_ONE.finditer(lengths):
+            i, n = m.start(), ord(m.group())
+            exc.append(i)
+            at.append(i + shift)
+            size.append(n)
+            shift += n - 1
+        return cls(original, original.translate(_FOLD), tuple(exc), tuple(at), tuple(size))
+
+    def start(self, j: int) -> int:
+        """Original offset of the character that produced folded offset ``j``."""
+        m = bisect.bisect_right(self._exc_at, j) - 1
+        if m < 0:
+            return j
+        at, size, i = self._exc_at[m], self._exc_len[m], self._exc[m]
+        if j < at + size:
+            return i
+        return i + 1 + (j - at - size)
+
+    def span(self, j: int, k: int) -> tuple[int, int]:
+        """Original [start, end) of the folded range [j, k) (k > j)."""
+        return self.start(j), self.start(k - 1) + 1
 
 
 def normalize_with_map(text: str) -> tuple[str, list[int]]:
     """Fold ``text`` keeping, for each output character, its index in ``text``.
 
     Lets a match found in folded text be shown on the original characters.
-    Works character by character, so it assumes ``text`` is already NFC
-    (all content is NFC-normalised by the loader's callers before anchoring).
     """
     out: list[str] = []
     index: list[int] = []
     for i, ch in enumerate(text):
-        if _DIACRITICS.match(ch) or _INVISIBLE.match(ch):
-            continue
-        folded = ch.translate(_FOLD).casefold()
+        folded = _FOLD[ord(ch)]
         out.append(folded)
         index.extend([i] * len(folded))
     return "".join(out), index
 
 
-ARTICLE_PREFIX = "ال"
+# ------------------------------------------------------------------ words
 
-_SORT_STRIP = re.compile(r"^(ال)(?=\w\w)")
+WORD = re.compile(r"[^\W_]+")
+"""A word of folded text: a run of letters and digits (Unicode L and N)."""
 
 
-def sort_key(name: str) -> tuple[str, str]:
-    """Arabic alphabetical order that ignores a leading ال and diacritics."""
-    folded = normalize(name)
-    return (_SORT_STRIP.sub("", folded), folded)
+def words(text: str) -> list[str]:
+    """The folded words of ``text``."""
+    return WORD.findall(normalize(text))
+
+
+_PROCLITIC = "وفبكل"
+
+
+def search_stem(word: str) -> str:
+    """The key a folded word is indexed and searched under.
+
+    Strips leading ال and the one-letter proclitics و ف ب ك ل, greedily and
+    in any order, while at least three letters remain: والرقه, بالرقه,
+    للرقه and الرقه all become رقه.  Greedy and order-free on purpose, so a
+    word and any clitic form of it always get the same key (الوزير and
+    وزير both give زير); the price is that a few unrelated words share a
+    key (كتاب/تاب), which ranking by exact words puts last.
+    """
+    while True:
+        if word.startswith("ال") and len(word) >= 5:
+            word = word[2:]
+        elif len(word) >= 4 and word[0] in _PROCLITIC:
+            word = word[1:]
+        else:
+            return word
+
+
+def prefix_stems(word: str) -> list[str]:
+    """Every stage of stripping a word typed so far, for prefix search.
+
+    A reader typing الرق has not finished رقه: each stage (الرق, رق) is
+    tried as a prefix of the index keys, as long as two letters remain.
+    The browser does this (``prefixStems`` in fold.js); kept here so the
+    two can be tested against each other.
+    """
+    out = [word]
+    while True:
+        if word.startswith("ال") and len(word) >= 4:
+            word = word[2:]
+        elif len(word) >= 3 and word[0] in _PROCLITIC:
+            word = word[1:]
+        else:
+            return out
+        out.append(word)
+
+
+# ------------------------------------------------------------------ sorting
+
+_SORT_STRIP = re.compile(r"^ال(?=\w\w)")
+
+
+def sort_key(name: str) -> tuple[str, str, str]:
+    """Arabic alphabetical order that ignores a leading ال and diacritics.
+
+    Folded Arabic letters are in Unicode in alphabetical (hija'i) order
+    (ا ب ت ث ... ن ه و ي) once ة ى and the hamza forms are folded, so the
+    folded text compares correctly; the full folded name and the original
+    break ties so the order is total and stable.
+    """
+    folded = normalize(name).strip()
+    return (_SORT_STRIP.sub("", folded), folded, name)
 
 
 # ------------------------------------------------------------------ numbers
@@ -90,6 +231,8 @@ LEVANTINE = ("كانون الثاني", "شباط", "آذار", "نيسان", "�
              "تموز", "آب", "أيلول", "تشرين الأول", "تشرين الثاني", "كانون الأول")
 EGYPTIAN = ("يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو",
             "يوليو", "أغسطس", "سبتمبر", "أكتوبر", "نوفمبر", "ديسمبر")
+HIJRI = ("محرم", "صفر", "ربيع الأول", "ربيع الآخر", "جمادى الأولى", "جمادى الآخرة",
+         "رجب", "شعبان", "رمضان", "شوال", "ذو القعدة", "ذو الحجة")
 
 
 def month_name(month: int, style: str = "both") -> str:
@@ -99,3 +242,8 @@ def month_name(month: int, style: str = "both") -> str:
     if style == "egyptian":
         return EGYPTIAN[month - 1]
     return f"{LEVANTINE[month - 1]}/{EGYPTIAN[month - 1]}"
+
+
+def hijri_month_name(month: int) -> str:
+    """Name of a Hijri month (1 = محرم)."""
+    return HIJRI[month - 1]
