@@ -113,64 +113,111 @@ class Links:
         return getattr(self, kind)(ident)
 
 
+@dataclass(frozen=True)
+class PageTask:
+    """One page to render: where it goes, with which template, about what."""
+
+    path: str
+    template: str
+    kind: str  # "article", "event", "place", "actor", "tag" or "index"
+    key: str = ""  # slug or id for entity pages
+
+
+def plan(corpus: Corpus, indexes: Indexes) -> list[PageTask]:
+    """Every HTML page of the site, in a stable order (cheap: no rendering)."""
+    tasks = [PageTask("index.html", "index.html", "index"), PageTask("articles/index.html", "articles.html", "index")]
+    tasks += [PageTask(f"articles/{slug}/index.html", "article.html", "article", slug) for slug in corpus.articles]
+    tasks.append(PageTask("events/index.html", "events.html", "index"))
+    tasks += [PageTask(f"events/{e.event.id}/index.html", "event.html", "event", e.event.id) for e in indexes.timeline.entries]
+    tasks.append(PageTask("places/index.html", "places.html", "index"))
+    tasks += [PageTask(f"places/{pid}/index.html", "place.html", "place", pid) for pid in corpus.places]
+    tasks.append(PageTask("actors/index.html", "actors.html", "index"))
+    tasks += [PageTask(f"actors/{aid}/index.html", "actor.html", "actor", aid) for aid in corpus.actors]
+    tasks.append(PageTask("tags/index.html", "tags.html", "index"))
+    tasks += [PageTask(f"tags/{slug}/index.html", "tag.html", "tag", slug) for slug in corpus.tags]
+    tasks += [PageTask("search/index.html", "search.html", "index"), PageTask("404.html", "404.html", "index")]
+    return tasks
+
+
+class Renderer:
+    """Renders page tasks; holds the compiled templates for the whole build.
+
+    Built once per build (in the main process, then inherited by worker
+    processes), so templates are compiled once.
+    """
+
+    def __init__(self, corpus: Corpus, indexes: Indexes, user_templates: Path | None = None):
+        self.corpus = corpus
+        self.indexes = indexes
+        self.links = Links(corpus.settings.base_path)
+        env = make_environment(user_templates)
+        env.filters.update(Formatter(corpus.settings).filters())
+        env.globals.update(
+            site=corpus.settings,
+            corpus=corpus,
+            links=self.links,
+            url=self.links.url,
+            kind_labels=KIND_LABELS,
+            type_labels=EVENT_TYPE_LABELS,
+            stats=indexes.stats,
+            timeline=indexes.timeline,
+        )
+        self.env = env
+        self.templates: dict[str, jinja2.Template] = {}
+
+    def render(self, task: PageTask) -> Output:
+        """The bytes of one page."""
+        tpl = self.templates.get(task.template)
+        if tpl is None:
+            tpl = self.templates[task.template] = self.env.get_template(task.template)
+        page_url = "/" + task.path.removesuffix("index.html")
+        return task.path, tpl.render(page_path=page_url, **self.context(task)).encode("utf-8")
+
+    def context(self, task: PageTask) -> dict[str, Any]:
+        """What a page's template is given."""
+        corpus, indexes = self.corpus, self.indexes
+        if task.kind == "article":
+            return _article_context(corpus.articles[task.key], corpus, indexes, self.links)
+        if task.kind == "event":
+            entry = indexes.timeline.by_event[task.key]
+            return {"entry": entry, "event": entry.event, "articles": indexes.entity_articles[("event", task.key)]}
+        if task.kind == "place":
+            return {"place": corpus.places[task.key], "events": indexes.entity_events[("place", task.key)],
+                    "articles": indexes.entity_articles[("place", task.key)]}
+        if task.kind == "actor":
+            return {"actor": corpus.actors[task.key], "events": indexes.entity_events[("actor", task.key)],
+                    "articles": indexes.entity_articles[("actor", task.key)]}
+        if task.kind == "tag":
+            return {"tag": corpus.tags[task.key], "articles": indexes.tag_articles[task.key]}
+        return self._index_context(task.template)
+
+    def _index_context(self, template: str) -> dict[str, Any]:
+        corpus = self.corpus
+        if template == "index.html":
+            return {"latest": list(corpus.articles.values())[:10]}
+        if template == "articles.html":
+            return {"articles": list(corpus.articles.values())}
+        if template == "places.html":
+            return {"places": sorted(corpus.places.values(), key=lambda p: sort_key(p.name))}
+        if template == "actors.html":
+            return {"actors": sorted(corpus.actors.values(), key=lambda a: sort_key(a.name))}
+        if template == "tags.html":
+            return {"tags": sorted(corpus.tags.values(), key=lambda t: sort_key(t.name))}
+        return {}
+
+
 def render(corpus: Corpus, indexes: Indexes, user_templates: Path | None = None) -> Iterator[Output]:
-    """Yield every file of the site, in a stable order."""
-    env = make_environment(user_templates)
-    links = Links(corpus.settings.base_path)
-    fmt = Formatter(corpus.settings)
-    env.filters.update(fmt.filters())
-    env.globals.update(
-        site=corpus.settings,
-        corpus=corpus,
-        links=links,
-        url=links.url,
-        kind_labels=KIND_LABELS,
-        type_labels=EVENT_TYPE_LABELS,
-        stats=indexes.stats,
-        timeline=indexes.timeline,
-    )
-    page = _PageRenderer(env)
-    yield page("index.html", "index.html", latest=list(corpus.articles.values())[:10])
-    yield page("articles/index.html", "articles.html", articles=list(corpus.articles.values()))
-    for article in corpus.articles.values():
-        yield page(f"articles/{article.slug}/index.html", "article.html", **_article_context(article, corpus, indexes, links))
-    yield page("events/index.html", "events.html")
-    for entry in indexes.timeline.entries:
-        yield page(f"events/{entry.event.id}/index.html", "event.html", entry=entry, event=entry.event,
-                   articles=indexes.entity_articles[("event", entry.event.id)])
-    places = sorted(corpus.places.values(), key=lambda p: sort_key(p.name))
-    yield page("places/index.html", "places.html", places=places)
-    for place in corpus.places.values():
-        yield page(f"places/{place.id}/index.html", "place.html", place=place,
-                   events=indexes.entity_events[("place", place.id)],
-                   articles=indexes.entity_articles[("place", place.id)])
-    actors = sorted(corpus.actors.values(), key=lambda a: sort_key(a.name))
-    yield page("actors/index.html", "actors.html", actors=actors)
-    for actor in corpus.actors.values():
-        yield page(f"actors/{actor.id}/index.html", "actor.html", actor=actor,
-                   events=indexes.entity_events[("actor", actor.id)],
-                   articles=indexes.entity_articles[("actor", actor.id)])
-    tags = sorted(corpus.tags.values(), key=lambda t: sort_key(t.name))
-    yield page("tags/index.html", "tags.html", tags=tags)
-    for tag in corpus.tags.values():
-        yield page(f"tags/{tag.slug}/index.html", "tag.html", tag=tag, articles=indexes.tag_articles[tag.slug])
-    yield page("search/index.html", "search.html")
-    yield page("404.html", "404.html")
+    """Yield every file of the site, in a stable order (one process)."""
+    renderer = Renderer(corpus, indexes, user_templates)
+    for task in plan(corpus, indexes):
+        yield renderer.render(task)
+    yield from extra_files(corpus, indexes)
+
+
+def extra_files(corpus: Corpus, indexes: Indexes) -> Iterator[Output]:
+    """Files that are not pages: the search index and the publishing outputs."""
     yield from indexes.search_files
     yield from publish_outputs(corpus, indexes)
-
-
-class _PageRenderer:
-    """Renders a named template to an output file."""
-
-    def __init__(self, env: jinja2.Environment):
-        self.env = env
-        self.cache: dict[str, jinja2.Template] = {}
-
-    def __call__(self, path: str, template: str, **context: Any) -> Output:
-        tpl = self.cache.get(template) or self.cache.setdefault(template, self.env.get_template(template))
-        page_url = "/" + path.removesuffix("index.html")
-        return path, tpl.render(page_path=page_url, **context).encode("utf-8")
 
 
 def _article_context(article: Article, corpus: Corpus, indexes: Indexes, links: Links) -> dict[str, Any]:
