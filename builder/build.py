@@ -16,8 +16,9 @@ from builder.errors import ContentError, Problems
 from builder.indexes import Indexes, build_indexes
 from builder.load import load
 from builder.model import Corpus
-from builder.render import render, static_files
-from builder.write import check_output_dir, write_site
+from builder.parallel import map_chunks
+from builder.render import PageTask, Renderer, extra_files, plan, static_files
+from builder.write import check_output_dir, staging, write_file, write_files
 
 T = TypeVar("T")
 
@@ -84,7 +85,11 @@ def check(options: Options, log: Callable[[str], None] | None = None) -> Result:
 
 
 def build(options: Options, log: Callable[[str], None] | None = None) -> Result:
-    """Build the site into ``options.output``; raise ContentError on bad content."""
+    """Build the site into ``options.output``; raise ContentError on bad content.
+
+    Pages are rendered by all cores straight into a staging folder, which
+    replaces the output folder only when everything succeeded.
+    """
     protected = [Path(options.content)]
     user_templates = options.user_templates()
     if user_templates:
@@ -94,7 +99,20 @@ def build(options: Options, log: Callable[[str], None] | None = None) -> Result:
     step = _Steps(result, log)
     assert result.corpus is not None and result.indexes is not None
     corpus, indexes = result.corpus, result.indexes
-    pages = render(corpus, indexes, user_templates)
-    copies = list(static_files(user_templates))
-    result.files = step("write", lambda: write_site(pages, Path(options.output), copies))
+    with staging(Path(options.output)) as tmp:
+        renderer = Renderer(corpus, indexes, user_templates)
+        tasks = plan(corpus, indexes)
+        renderer.compile({t.template for t in tasks})
+        counts = step("render", lambda: map_chunks(_render_chunk, tasks, (renderer, tmp)))
+        extras = step("write", lambda: write_files(tmp, extra_files(corpus, indexes), static_files(user_templates)))
+    result.files = sum(counts) + extras
     return result
+
+
+def _render_chunk(state: tuple[Renderer, Path], tasks: list[PageTask]) -> int:
+    """Render pages and write them into the staging folder (runs in a worker)."""
+    renderer, root = state
+    for task in tasks:
+        path, data = renderer.render(task)
+        write_file(root, path, data)
+    return len(tasks)

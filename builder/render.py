@@ -165,6 +165,11 @@ class Renderer:
         self.env = env
         self.templates: dict[str, jinja2.Template] = {}
 
+    def compile(self, names: set[str]) -> None:
+        """Compile templates up front, so worker processes inherit them compiled."""
+        for name in sorted(names):
+            self.templates.setdefault(name, self.env.get_template(name))
+
     def render(self, task: PageTask) -> Output:
         """The bytes of one page."""
         tpl = self.templates.get(task.template)
@@ -281,33 +286,41 @@ def _marks(article: Article, corpus: Corpus, links: Links) -> list[Mark]:
 def _annotation_data(article: Article, corpus: Corpus, indexes: Indexes, links: Links) -> dict[str, dict[str, Any]]:
     """What each mark of the article stands for, keyed like its ``data-ann``.
 
-    Put in the page as JSON for the annotation popovers, so the script only
-    shows data and never works anything out.  Note texts are the sanitised
-    HTML of the researcher's Markdown.
+    Put in the page as JSON for the annotation popovers, already worded and
+    formatted, so the script only shows it.  ``lines`` are (label, value)
+    facts, ``warn`` marking a claim that disagrees with the record; ``note``
+    is the sanitised HTML of the researcher's Markdown.
     """
     fmt = Formatter(corpus.settings)
     data: dict[str, dict[str, Any]] = {}
+
+    def line(label: str, value: str, warn: bool = False) -> dict[str, Any]:
+        return {"label": label, "value": value, "warn": warn}
+
     for kind, registry in (("place", corpus.places), ("actor", corpus.actors)):
         for ident in sorted({s.ref for s in article.spans if s.kind == kind}):
             entity = registry[ident]
+            lines = [line("أسماء أخرى" if kind == "actor" else "تهجئات أخرى", "، ".join(entity.aliases))] if entity.aliases else []
             data[f"{kind}:{ident}"] = {
                 "kind": kind, "label": KIND_LABELS[kind], "name": entity.name, "name_en": entity.name_en or "",
-                "aliases": "، ".join(entity.aliases), "url": links.entity(kind, ident),
+                "url": links.entity(kind, ident), "lines": lines, "note": "",
             }
     for n, report in enumerate(article.events, 1):
         event = corpus.events[report.event_id]
-        claims = indexes.timeline.by_event[event.id].reports
-        differs = any(r.slug == article.slug and r.differs for r in claims)
+        differs = any(r.slug == article.slug and r.differs for r in indexes.timeline.by_event[event.id].reports)
+        lines = [line("التاريخ الموثّق", fmt.date(event.date))]
+        if report.claimed_date:
+            lines.append(line("يذكر المقال تاريخًا مختلفًا" if differs else "كما يذكره المقال", fmt.date(report.claimed_date), differs))
+        if event.type:
+            lines.append(line("النوع", EVENT_TYPE_LABELS.get(event.type, event.type)))
         data[f"event:{event.id}"] = {
             "kind": "event", "label": f"{KIND_LABELS['event']} {fmt.num(n)}", "name": event.title,
-            "name_en": event.title_en or "", "url": links.event(event.id), "date": fmt.date(event.date),
-            "type": EVENT_TYPE_LABELS.get(event.type or "", ""),
-            "claimed": fmt.date(report.claimed_date), "differs": differs, "note": report.note_html,
+            "name_en": event.title_en or "", "url": links.event(event.id), "lines": lines, "note": report.note_html,
         }
     for note in article.notes:
         data[f"note:{note.number}"] = {
-            "kind": "note", "label": f"{KIND_LABELS['note']} {fmt.num(note.number)}", "name": "",
-            "url": f"#note-{note.number}", "note": note.html,
+            "kind": "note", "label": f"{KIND_LABELS['note']} {fmt.num(note.number)}", "name": "", "name_en": "",
+            "url": f"#note-{note.number}", "lines": [], "note": note.html,
         }
     return data
 

@@ -12,7 +12,8 @@ import os
 import shutil
 import tempfile
 from pathlib import Path, PurePosixPath
-from typing import Iterable
+from contextlib import contextmanager
+from typing import Iterable, Iterator
 
 from builder.errors import UsageError
 
@@ -41,34 +42,47 @@ def check_output_dir(output: Path, protected: Iterable[Path]) -> None:
             raise UsageError(f"refusing to write the site into {output}: it overlaps {p}")
 
 
+@contextmanager
+def staging(output: Path) -> Iterator[Path]:
+    """A fresh folder beside ``output``, swapped in only if the block succeeds."""
+    output = Path(output)
+    parent = output.resolve().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=TMP_PREFIX, dir=parent))
+    try:
+        yield tmp
+        _swap(tmp, output)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def write_files(root: Path, files: Iterable[tuple[str, bytes]], copies: Iterable[tuple[str, Path]] = ()) -> int:
+    """Write (path, bytes) files and copy (path, source) files under ``root``."""
+    count = 0
+    for rel, data in files:
+        write_file(root, rel, data)
+        count += 1
+    for rel, source in copies:
+        target = root / safe_relpath(rel)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+        count += 1
+    return count
+
+
 def write_site(files: Iterable[tuple[str, bytes]], output: Path, copies: Iterable[tuple[str, Path]] = ()) -> int:
     """Write all files into a fresh folder and swap it in for ``output``.
 
     ``copies`` are (relative path, source file) pairs copied as they are.
     Returns the number of files written.
     """
-    output = Path(output)
-    parent = output.resolve().parent
-    parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=TMP_PREFIX, dir=parent))
-    count = 0
-    try:
-        for rel, data in files:
-            _write_file(tmp, rel, data)
-            count += 1
-        for rel, source in copies:
-            target = tmp / safe_relpath(rel)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, target)
-            count += 1
-        _swap(tmp, output)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return count
+    with staging(output) as tmp:
+        return write_files(tmp, files, copies)
 
 
-def _write_file(root: Path, rel: str, data: bytes) -> None:
+def write_file(root: Path, rel: str, data: bytes) -> None:
+    """Write one file under ``root``; the path is checked to stay inside it."""
     target = root / safe_relpath(rel)
     target.parent.mkdir(parents=True, exist_ok=True)
     if not target.resolve().is_relative_to(root.resolve()):
