@@ -159,6 +159,7 @@ class _Registry:
         self.places = places
         self.actors = actors
         self.events = events
+        self.matcher: Any = None  # builder.mentions.MentionMatcher, built on first use
 
     def of(self, kind: str) -> dict[str, Any]:
         return {"place": self.places, "actor": self.actors, "event": self.events}[kind]
@@ -231,12 +232,11 @@ def _article(src: ArticleSource, settings: Settings, registry: _Registry, proble
 
 
 def _auto_mentions(text: str, spans: list[Span], registry: _Registry) -> list[Span]:
-    """Hook for automatic mentions (builder.mentions); explicit spans win."""
-    try:
-        from builder.mentions import find_mentions
-    except ImportError:  # the module arrives with automatic mention matching
-        return []
-    return find_mentions(text, spans, registry.places, registry.actors)
+    """Automatic mentions (builder.mentions); explicit spans win. One matcher per corpus."""
+    from builder.mentions import MentionMatcher
+    if registry.matcher is None:
+        registry.matcher = MentionMatcher(registry.places, registry.actors)
+    return registry.matcher.find(text, spans)
 
 
 def _ordered_refs(spans: list[Span], kind: str) -> tuple[str, ...]:
