@@ -1,0 +1,175 @@
+"""Automatic mentions (builder/mentions.py): names found with their clitics,
+never inside longer words, explicit annotations first; and the seed article
+as the researcher annotated it, found again without the annotations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from builder.corpus import build_corpus
+from builder.errors import Problems
+from builder.load import load
+from builder.mentions import MentionMatcher, surface_forms
+from builder.model import Actor, Place, Span
+from fixtures_site import CONTENT, MINIMAL
+from helpers_corpus import corpus_from
+
+PLACES = {
+    "mosul": Place("mosul", "الموصل", aliases=()),
+    "raqqa": Place("raqqa", "الرقة", aliases=("الرقّة",)),
+    "deir-ez-zor": Place("deir-ez-zor", "دير الزور", aliases=("ديرالزور",)),
+    "al-qaim": Place("al-qaim", "القائم", aliases=("القايم",)),
+    "iraq": Place("iraq", "العراق"),
+    "syria": Place("syria", "سوريا", aliases=("سورية",)),
+    "aleppo-east": Place("aleppo-east", "ريف حلب الشرقي"),
+    "tal-afar": Place("tal-afar", "تلعفر"),
+}
+ACTORS = {"isis": Actor("isis", "داعش", aliases=("تنظيم داعش",)), "iraqi-army": Actor("iraqi-army", "الجيش العراقي")}
+
+
+@pytest.fixture(scope="module")
+def matcher() -> MentionMatcher:
+    return MentionMatcher(PLACES, ACTORS)
+
+
+def found(matcher: MentionMatcher, text: str, spans: list[Span] = ()) -> list[tuple[str, str]]:
+    return [(m.span.ref, m.quote) for m in matcher.mentions(text, spans)]
+
+
+@pytest.mark.parametrize("text, ref, quote", [
+    ("دخلت القوات بالموصل أمس", "mosul", "الموصل"),
+    ("وفي دير الزور على الصعيد السوري", "deir-ez-zor", "دير الزور"),
+    ("عاد للرقة بعد الحرب", "raqqa", "لرقة"),  # ل + الرقة: the alef of ال is not written
+    ("فالرقة سقطت", "raqqa", "الرقة"),
+    ("وبالرقة وقعت", "raqqa", "الرقة"),
+    ("كالموصل تماما", "mosul", "الموصل"),
+    ("المتاخمة لسوريا.", "syria", "سوريا"),
+    ("وسوريا وغيرها", "syria", "سوريا"),
+    ("والعراق،", "iraq", "العراق"),
+    ("وتلعفر", "tal-afar", "تلعفر"),
+    ("لنقطة القايم الحدودية", "al-qaim", "القايم"),
+    ("مدينة القائم في محافظة", "al-qaim", "القائم"),
+    ("في الرقه", "raqqa", "الرقه"),  # folded spelling
+    ("في ديرالزور", "deir-ez-zor", "ديرالزور"),
+])
+def test_names_are_found_with_their_clitics(matcher: MentionMatcher, text: str, ref: str, quote: str) -> None:
+    assert found(matcher, text) == [(ref, quote)]
+
+
+@pytest.mark.parametrize("text", [
+    "الجيش العراقيون", "العراقي", "القوات العراقية", "الجغرافيا السورية", "السوريين", "الموصلي",
+    "موصل", "رقة القلب", "تلعفري", "والعراقيين", "داعشي", "سوريالية",
+])
+def test_no_match_inside_a_longer_word_or_without_the_article(matcher: MentionMatcher, text: str) -> None:
+    assert found(matcher, text) == []
+
+
+def test_many_word_names_need_spaces_between_their_words(matcher: MentionMatcher) -> None:
+    assert found(matcher, "من ريف حلب\nالشرقي") == [("aleppo-east", "ريف حلب\nالشرقي")]
+    assert found(matcher, "من ريف حلب، الشرقي") == []
+
+
+def test_the_longest_name_wins(matcher: MentionMatcher) -> None:
+    assert found(matcher, "لدى تنظيم داعش ،") == [("isis", "تنظيم داعش")]
+    assert found(matcher, "الجيش العراقي") == [("iraqi-army", "الجيش العراقي")]
+
+
+def test_diacritics_are_ignored_and_kept_inside_the_span(matcher: MentionMatcher) -> None:
+    text = "في المَوْصِلُ اليوم"
+    [(ref, quote)] = found(matcher, text)
+    assert ref == "mosul" and quote == "المَوْصِلُ"
+
+
+def test_explicit_mentions_win(matcher: MentionMatcher) -> None:
+    text = "لدى تنظيم داعش في الموصل"
+    at = text.index("داعش")
+    explicit = [Span(at, at + 4, "actor", "isis")]
+    assert found(matcher, text, explicit) == [("mosul", "الموصل")]
+    # an event or note span does not block a mention inside it
+    assert len(found(matcher, text, [Span(0, len(text), "event", "e")])) == 2
+
+
+def test_spans_are_marked_automatic(matcher: MentionMatcher) -> None:
+    spans = matcher.find("في الموصل")
+    assert [(s.start, s.end, s.kind, s.ref, s.auto) for s in spans] == [(3, 9, "place", "mosul", True)]
+
+
+def test_a_name_shared_by_two_entities_is_never_linked() -> None:
+    places = {"raqqa": Place("raqqa", "الرقة"), "raqqa-gov": Place("raqqa-gov", "محافظة الرقة", aliases=("الرقة",))}
+    matcher = MentionMatcher(places, {})
+    assert found(matcher, "في الرقة") == []
+    assert found(matcher, "في محافظة الرقة") == [("raqqa-gov", "محافظة الرقة")]
+    assert matcher.ambiguous == {("الرقه",): (("place", "raqqa"), ("place", "raqqa-gov"))}
+
+
+def test_surface_forms_cover_the_clitic_chains() -> None:
+    forms = dict(surface_forms("الرقه"))
+    for written, clitics in [("الرقه", 0), ("والرقه", 1), ("بالرقه", 1), ("للرقه", 1), ("وللرقه", 2), ("فبالرقه", 2)]:
+        assert forms[written] == clitics
+    assert "رقه" not in forms and "السوريه" not in dict(surface_forms("سوريه"))
+
+
+# ------------------------------------------------------------ the seed article
+
+@pytest.fixture(scope="module")
+def seed() -> tuple:  # type: ignore[type-arg]
+    problems = Problems()
+    corpus = build_corpus(load(CONTENT, problems), problems)
+    assert not problems.errors
+    return corpus, next(iter(corpus.articles.values()))
+
+
+def test_every_annotated_seed_mention_is_found_automatically(seed: tuple) -> None:  # type: ignore[type-arg]
+    corpus, article = seed
+    auto = MentionMatcher(corpus.places, corpus.actors).find(article.body_text)
+    explicit = [s for s in article.spans if s.kind in ("place", "actor") and not s.auto]
+    assert len(explicit) > 30
+    missing = [(s.ref, article.body_text[s.start:s.end]) for s in explicit
+               if not any(a.ref == s.ref and a.start <= s.start and s.end <= a.end for a in auto)]
+    assert missing == []
+
+
+def test_every_place_the_seed_names_is_found_including_both_spellings_of_al_qaim(seed: tuple) -> None:  # type: ignore[type-arg]
+    corpus, article = seed
+    auto = MentionMatcher(corpus.places, corpus.actors).mentions(article.body_text)
+    found_places = {m.span.ref for m in auto if m.span.kind == "place"}
+    assert found_places == set(corpus.places)  # the seed names every place of its gazetteer
+    assert {m.quote for m in auto if m.span.ref == "al-qaim"} == {"القايم", "القائم"}
+
+
+def test_no_automatic_mention_in_the_seed_is_a_false_match(seed: tuple) -> None:  # type: ignore[type-arg]
+    corpus, article = seed
+    auto = MentionMatcher(corpus.places, corpus.actors).find(article.body_text)
+    explicit = [s for s in article.spans if s.kind in ("place", "actor") and not s.auto]
+    unannotated = [article.body_text[a.start:a.end] for a in auto
+                   if not any(s.ref == a.ref and a.start <= s.start and s.end <= a.end for s in explicit)]
+    assert unannotated == []
+    text = article.body_text
+    assert "العراقي" in text and "السورية" in text  # the longer words are there, and were not matched
+
+
+# ------------------------------------------------------------ in the corpus
+
+def _files(site: str, ann: str) -> dict[str, str]:
+    return {**MINIMAL, "site.yaml": site, "articles/one.md": "---\ntitle: مقال\ndate: 2017-07-11\n---\n"
+            "دخل الجيش بالموصل وطرد داعش من الموصل.\n", "articles/one.yaml": ann}
+
+
+def test_corpus_adds_automatic_mentions_by_default(tmp_path: Path) -> None:
+    corpus, problems = corpus_from(tmp_path, _files("title: t\n", "mentions:\n  - ref: actor:isis\n    quote: داعش\n"))
+    assert not problems.errors
+    article = corpus.articles["one"]
+    auto = [(s.ref, article.body_text[s.start:s.end]) for s in article.spans if s.auto]
+    assert auto == [("mosul", "الموصل"), ("mosul", "الموصل")]
+    assert [s.ref for s in article.spans if not s.auto] == ["isis"]
+    assert article.place_ids == ("mosul",)
+
+
+def test_auto_mentions_false_turns_them_off(tmp_path: Path) -> None:
+    corpus, problems = corpus_from(tmp_path, _files("title: t\nauto_mentions: false\n", "mentions:\n  - ref: actor:isis\n    quote: داعش\n"))
+    assert not problems.errors
+    article = corpus.articles["one"]
+    assert not [s for s in article.spans if s.auto]
+    assert article.place_ids == ()
