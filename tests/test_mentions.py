@@ -173,3 +173,50 @@ def test_auto_mentions_false_turns_them_off(tmp_path: Path) -> None:
     article = corpus.articles["one"]
     assert not [s for s in article.spans if s.auto]
     assert article.place_ids == ()
+
+
+# ------------------------------------------------------------ athar check --suggest
+
+def test_suggest_is_silent_on_the_fully_annotated_seed(seed: tuple) -> None:  # type: ignore[type-arg]
+    from builder.suggest import suggestions
+    corpus, _ = seed
+    assert suggestions(corpus) == []
+
+
+def test_suggestions_pasted_into_the_annotations_are_valid_and_complete(tmp_path: Path) -> None:
+    from builder.suggest import suggestions
+    body = "دخل الجيش بالموصل وعاد للرقة، ثم الموصل مرة أخرى. قسد في الرقة.\n"
+    files = {**MINIMAL, "places.yaml": "- id: mosul\n  name: الموصل\n- id: raqqa\n  name: الرقة\n",
+             "actors.yaml": "- id: isis\n  name: داعش\n- id: sdf\n  name: قوات سوريا الديمقراطية\n  aliases: [قسد]\n",
+             "events.yaml": "[]\n",
+             "articles/one.md": f"---\ntitle: مقال\ndate: 2017-07-11\n---\n{body}",
+             "articles/one.yaml": "mentions:\n  - ref: actor:sdf\n    quote: قسد\n"}
+    corpus, problems = corpus_from(tmp_path / "a", files)
+    assert not problems.errors
+    lines = suggestions(corpus)
+    assert lines[0].startswith("# articles/one.yaml: suggestion: 4 automatic mentions")
+    assert "  - ref: place:mosul" in lines and "  - ref: place:raqqa" in lines
+    assert any(line.startswith('    quote: "لرقة"') for line in lines)  # للرقة, as the seed quotes للدولة
+    files["articles/one.yaml"] += "\n".join(lines[1:]) + "\n"
+    corpus, problems = corpus_from(tmp_path / "b", files)
+    assert not problems.errors, problems.errors
+    article = corpus.articles["one"]
+    assert not [s for s in article.spans if s.auto]
+    assert sorted(s.ref for s in article.spans) == ["mosul", "mosul", "raqqa", "raqqa", "sdf"]
+    assert suggestions(corpus) == []
+
+
+def test_suggest_names_ambiguous_names(tmp_path: Path) -> None:
+    from builder.suggest import suggestions
+    files = {**MINIMAL, "places.yaml": "- id: mosul\n  name: الموصل\n- id: mosul-gov\n  name: محافظة نينوى\n  aliases: [الموصل]\n"}
+    corpus, _ = corpus_from(tmp_path, files)
+    assert any("«الموصل» belongs to place:mosul, place:mosul-gov" in line for line in suggestions(corpus))
+
+
+def test_check_suggest_on_the_command_line(tmp_path: Path) -> None:
+    from fixtures_site import athar, write_content
+    root = write_content(tmp_path / "content", {**MINIMAL, "articles/one.yaml": "mentions: []\n"})
+    done = athar("check", "--suggest", "--content", str(root))
+    assert done.returncode == 0, done.stderr
+    assert "# articles/one.yaml: suggestion:" in done.stdout
+    assert '    quote: "الموصل"' in done.stdout
