@@ -17,7 +17,8 @@ from builder.indexes import Indexes, build_indexes
 from builder.load import load
 from builder.model import Corpus
 from builder.parallel import map_chunks
-from builder.render import PageTask, Renderer, extra_files, plan, static_files
+from builder import fingerprint
+from builder.render import PageTask, Renderer, default_templates, extra_files, plan, static_files
 from builder.write import check_output_dir, staging, write_file, write_files
 
 T = TypeVar("T")
@@ -49,6 +50,7 @@ class Result:
     corpus: Corpus | None = None
     indexes: Indexes | None = None
     files: int = 0
+    unchanged: bool = False  # the output already matched the inputs; nothing was done
 
 
 class _Steps:
@@ -95,6 +97,16 @@ def build(options: Options, log: Callable[[str], None] | None = None) -> Result:
     if user_templates:
         protected.append(user_templates)
     check_output_dir(Path(options.output), protected)
+    key = fingerprint.inputs_fingerprint(
+        [Path(options.content), user_templates, default_templates()],
+        f"{options.base_url!r} {options.strict!r}",
+    )
+    if fingerprint.unchanged(Path(options.output), key):
+        result = Result(Problems(), unchanged=True)
+        if log:
+            log("unchanged: the output already matches the content; nothing to do")
+        return result
+    fingerprint.forget(Path(options.output))
     result = check(options, log)
     step = _Steps(result, log)
     assert result.corpus is not None and result.indexes is not None
@@ -106,6 +118,7 @@ def build(options: Options, log: Callable[[str], None] | None = None) -> Result:
         counts = step("render", lambda: map_chunks(_render_chunk, tasks, (renderer, tmp)))
         extras = step("write", lambda: write_files(tmp, extra_files(corpus, indexes), static_files(user_templates)))
     result.files = sum(counts) + extras
+    fingerprint.remember(Path(options.output), key)
     return result
 
 

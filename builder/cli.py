@@ -113,7 +113,9 @@ def _cmd_build(args: argparse.Namespace) -> int:
     log = None if args.quiet else (lambda line: print(line, file=sys.stderr))
     result = build(options, log)
     _report(result.problems)
-    if not args.quiet:
+    if not args.quiet and result.unchanged:
+        print(f"{options.output} is up to date", file=sys.stderr)
+    elif not args.quiet:
         total = sum(t for _, t in result.timings)
         print(f"built {result.files} files into {options.output} in {total:.2f} s", file=sys.stderr)
     return 0

@@ -1,0 +1,85 @@
+"""What a build was made from, so an unchanged rebuild can be skipped.
+
+The fingerprint hashes every input (content files, templates, the options
+and athar's own version); the manifest records the output files (size and
+modification time).  When both match the last successful build, the site
+on disk is exactly what a new build would write, and nothing is done.
+Both live in ``.athar-cache/`` beside the output folder, never inside it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Iterable
+
+from builder import __version__
+
+CACHE_DIR = ".athar-cache"
+
+
+def _files(root: Path) -> Iterable[Path]:
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames.sort()
+        for name in sorted(filenames):
+            yield Path(dirpath) / name
+
+
+def inputs_fingerprint(roots: Iterable[Path | None], options: str) -> str:
+    """sha256 over athar's version, the options and every input file's path and bytes."""
+    digest = hashlib.sha256(f"athar {__version__}\n{options}\n".encode())
+    for root in roots:
+        if root is None or not Path(root).is_dir():
+            continue
+        for path in _files(Path(root)):
+            digest.update(str(path.relative_to(root)).encode("utf-8", "surrogateescape") + b"\0")
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def output_manifest(output: Path) -> dict[str, list[int]]:
+    """Every output file with its size and modification time."""
+    manifest = {}
+    for path in _files(output):
+        st = path.stat()
+        manifest[str(path.relative_to(output))] = [st.st_size, st.st_mtime_ns]
+    return manifest
+
+
+def _record_path(output: Path) -> Path:
+    output = Path(output).resolve()
+    return output.parent / CACHE_DIR / f"{output.name}.build.json"
+
+
+def unchanged(output: Path, fingerprint: str) -> bool:
+    """Whether ``output`` is still exactly what the build with ``fingerprint`` wrote."""
+    record = _record_path(output)
+    if not record.is_file() or not Path(output).is_dir():
+        return False
+    try:
+        saved = json.loads(record.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return saved.get("fingerprint") == fingerprint and saved.get("files") == output_manifest(Path(output))
+
+
+def remember(output: Path, fingerprint: str) -> None:
+    """Record a successful build (best effort: a read-only parent only costs speed)."""
+    record = _record_path(output)
+    try:
+        record.parent.mkdir(exist_ok=True)
+        tmp = record.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"fingerprint": fingerprint, "files": output_manifest(Path(output))}), encoding="utf-8")
+        os.replace(tmp, record)
+    except OSError:
+        pass
+
+
+def forget(output: Path) -> None:
+    """Drop the record (before a build replaces the output)."""
+    try:
+        _record_path(output).unlink()
+    except OSError:
+        pass

@@ -1,0 +1,68 @@
+"""Scale features on a generated corpus: determinism with one process or two,
+and the no-change rebuild that does nothing."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+
+import pytest
+
+from fixtures_site import athar
+from tools import REPO
+
+pytestmark = pytest.mark.e2e
+
+
+def _generate(out: Path, n: int) -> Path:
+    spec = importlib.util.spec_from_file_location("generate", REPO / "benchmarks" / "generate.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.generate(out, n, seed=7)
+    return out
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory) -> Path:
+    return _generate(tmp_path_factory.mktemp("gen") / "content", 260)
+
+
+def test_one_process_or_two_give_identical_sites(generated, tmp_path, monkeypatch):
+    outs = {}
+    for jobs in ("1", "2"):
+        monkeypatch.setenv("ATHAR_JOBS", jobs)
+        out = tmp_path / f"site-{jobs}"
+        result = athar("build", "--content", str(generated), "--output", str(out))
+        assert result.returncode == 0, result.stderr
+        outs[jobs] = _tree(out)
+    assert len(outs["1"]) > 400
+    assert outs["1"] == outs["2"]
+
+
+def test_unchanged_rebuild_does_nothing_and_a_change_rebuilds(generated, tmp_path):
+    out = tmp_path / "site"
+    assert athar("build", "--content", str(generated), "--output", str(out)).returncode == 0
+    before = _tree(out)
+    again = athar("build", "--content", str(generated), "--output", str(out))
+    assert again.returncode == 0 and "up to date" in again.stderr
+    assert _tree(out) == before
+    (out / "index.html").write_text("tampered", encoding="utf-8")  # output changed by hand: rebuild
+    fixed = athar("build", "--content", str(generated), "--output", str(out))
+    assert "up to date" not in fixed.stderr
+    after = _tree(out)
+    assert sorted(after) == sorted(before)
+    assert [k for k in before if before[k] != after[k]] == []
+    md = generated / "articles" / "a000003.md"
+    original = md.read_text(encoding="utf-8")
+    try:
+        md.write_text(original.replace('title: "', 'title: "معدل ', 1), encoding="utf-8")
+        changed = athar("build", "--content", str(generated), "--output", str(out))
+        assert changed.returncode == 0 and "up to date" not in changed.stderr, changed.stderr
+        assert "معدل" in (out / "articles" / "a000003" / "index.html").read_text(encoding="utf-8")
+    finally:
+        md.write_text(original, encoding="utf-8")
