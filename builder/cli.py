@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 from pathlib import Path
@@ -71,30 +72,91 @@ def _report(problems: Problems) -> None:
         print(f"{e} error(s), {w} warning(s)", file=sys.stderr)
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so that the same clean-up runs (exit 143)."""
+
+
 def _on_sigterm(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
+    raise _Terminated
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``athar`` command."""
+    """Entry point of the ``athar`` command.
+
+    Every failure ends as a message and an exit status, never a Python
+    traceback: 1 for content (and write) errors, 2 for usage errors, 130/143
+    when interrupted.  ``ATHAR_DEBUG=1`` shows the traceback of an
+    unexpected error, for bug reports.
+    """
     args = _parser().parse_args(argv)
     signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         return _COMMANDS[args.command](args)
     except ContentError as exc:
         _report(exc.problems)
-        print("athar: the content has errors; nothing was written", file=sys.stderr)
+        done = "the site was not changed" if args.command in ("build", "serve") else "fix them and run again"
+        print(f"athar: the content has errors; {done}", file=sys.stderr)
         return 1
     except UsageError as exc:
         print(f"athar: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("athar: interrupted; the previous site is unchanged", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        print("athar: interrupted; the output folder holds the previous site (or the complete new one), "
+              "never a partial one", file=sys.stderr)
+        return 143 if isinstance(exc, _Terminated) else 130
+    except BrokenPipeError:  # `athar schema events | head`
+        sys.stderr.close()
+        return 0
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: a message, not a traceback
+        return _unexpected(exc)
+
+
+def _unexpected(exc: Exception) -> int:
+    """Report an error no stage turned into a diagnostic (templates, the file system, a bug)."""
+    if os.environ.get("ATHAR_DEBUG"):
+        raise exc
+    from builder.errors import WriteError
+    if isinstance(exc, WriteError):
+        print(f"athar: error: {exc}; the previous site is unchanged", file=sys.stderr)
+        return 1
+    template = _template_error(exc)
+    if template:
+        print(template, file=sys.stderr)
+        return 1
+    if isinstance(exc, OSError):
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"athar: error: {exc.strerror or exc}{where}; the previous site is unchanged", file=sys.stderr)
+        return 1
+    print(f"athar: internal error: {type(exc).__name__}: {exc}\n"
+          "  hint: this is a bug in athar; run again with ATHAR_DEBUG=1 and report the traceback", file=sys.stderr)
+    return 1
+
+
+def _template_error(exc: Exception) -> str:
+    """A Jinja2 error in a (user) template as ``path:line: error: ...``, or ''."""
+    try:
+        import jinja2
+    except ImportError:  # pragma: no cover - a dependency
+        return ""
+    if not isinstance(exc, jinja2.TemplateError):
+        return ""
+    name, line = getattr(exc, "filename", None) or getattr(exc, "name", None), getattr(exc, "lineno", None)
+    if not line:
+        import traceback
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith((".html", ".xml", ".txt"))]
+        if frames:
+            name, line = frames[-1].filename, frames[-1].lineno
+    where = f"{name}:{line}: " if name and line else (f"{name}: " if name else "")
+    message = getattr(exc, "message", None) or str(exc)
+    return f"{where}error: template: {message}\n  hint: fix the template (or remove your override to use the default)"
 
 
 def _options(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from builder.build import Options
+    if not args.content.is_dir():
+        hint = "run athar in your project folder (the one holding content/) or pass --content DIR"
+        what = "is not a folder" if args.content.exists() else "not found"
+        raise UsageError(f"content folder {args.content} {what}\n  hint: {hint}")
     return Options(
         content=args.content,
         output=getattr(args, "output", Path("site")),
@@ -109,7 +171,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
     from builder.write import clean_stale
     options = _options(args)
     if args.clean:
-        clean_stale(Path(options.output).resolve().parent)
+        clean_stale(Path(os.path.abspath(options.output)).parent, force=True)
     log = None if args.quiet else (lambda line: print(line, file=sys.stderr))
     result = build(options, log)
     _report(result.problems)
@@ -149,8 +211,8 @@ def _cmd_new(args: argparse.Namespace) -> int:
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:
-    from builder.schema import json_schema
-    print(json.dumps(json_schema(args.name), ensure_ascii=False, indent=2, sort_keys=True))
+    from builder.schema import schema_text
+    sys.stdout.write(schema_text(args.name))
     return 0
 
 

@@ -12,6 +12,7 @@ import html
 import importlib.resources
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator
 from urllib.parse import quote
@@ -23,7 +24,7 @@ from builder.fmt import Formatter
 from builder.indexes import Indexes, Neighbours
 from builder.markup import Mark, excerpt, mark_spans
 from builder.model import Article, Corpus
-from builder.publish import publish_outputs
+from builder.publish import Publisher, publish_outputs
 
 Output = tuple[str, bytes]
 """A file of the site: its path relative to the output folder, and its bytes."""
@@ -81,6 +82,12 @@ def static_files(user_templates: Path | None) -> Iterator[tuple[str, Path]]:
     yield from sorted(seen.items())
 
 
+@lru_cache(maxsize=1 << 16)
+def _quoted_url(base_path: str, path: str) -> str:
+    """URLs repeat thousands of times per build; quoting each once is enough."""
+    return base_path + quote(path.lstrip("/"), safe="/#?=&")
+
+
 @dataclass(frozen=True)
 class Links:
     """URLs of every page, from ids: one place decides the URL scheme."""
@@ -89,7 +96,7 @@ class Links:
 
     def url(self, path: str) -> str:
         """Root-relative URL under the base path, percent-encoded."""
-        return self.base_path + quote(path.lstrip("/"), safe="/#?=&")
+        return _quoted_url(self.base_path, path)
 
     def article(self, slug: str) -> str:
         return self.url(f"articles/{slug}/")
@@ -164,6 +171,7 @@ class Renderer:
         )
         self.env = env
         self.templates: dict[str, jinja2.Template] = {}
+        self.publisher = Publisher(corpus, indexes, self.links, (user_templates, default_templates()))
 
     def compile(self, names: set[str]) -> None:
         """Compile templates up front, so worker processes inherit them compiled."""
@@ -176,7 +184,9 @@ class Renderer:
         if tpl is None:
             tpl = self.templates[task.template] = self.env.get_template(task.template)
         page_url = "/" + task.path.removesuffix("index.html")
-        return task.path, tpl.render(page_path=page_url, **self.context(task)).encode("utf-8")
+        context = self.context(task)
+        context.update(self.publisher.page_context(page_url, task.template, context))
+        return task.path, tpl.render(page_path=page_url, **context).encode("utf-8")
 
     def context(self, task: PageTask) -> dict[str, Any]:
         """What a page's template is given."""
@@ -219,10 +229,13 @@ def render(corpus: Corpus, indexes: Indexes, user_templates: Path | None = None)
     yield from extra_files(corpus, indexes)
 
 
-def extra_files(corpus: Corpus, indexes: Indexes) -> Iterator[Output]:
-    """Files that are not pages: the search index and the publishing outputs."""
+def extra_files(corpus: Corpus, indexes: Indexes, cache_dir: Path | None = None) -> Iterator[Output]:
+    """Files that are not pages: the search index and the publishing outputs.
+
+    ``cache_dir`` keeps drawn share cards between builds (see builder.cards).
+    """
     yield from indexes.search_files
-    yield from publish_outputs(corpus, indexes)
+    yield from publish_outputs(corpus, indexes, cache_dir=cache_dir)
 
 
 def _article_context(article: Article, corpus: Corpus, indexes: Indexes, links: Links) -> dict[str, Any]:
