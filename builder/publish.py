@@ -1,18 +1,242 @@
-"""Stage 3d, publishing outputs: feeds, sitemap, data downloads, share cards.
+"""Stage 3d, publishing: what lets the site be read outside its own pages.
+
+Two entry points, both fed by :class:`Publisher`:
+
+* :meth:`Publisher.page_context` gives every page what its ``<head>`` and
+  publishing partials show (canonical URL, Open Graph and Twitter tags,
+  JSON-LD, feed links, data downloads; the citation on article pages; the
+  timeline and map on the event and place indexes), computed here so the
+  templates only print it;
+* :meth:`Publisher.outputs` (and :func:`publish_outputs`) yields the extra
+  files: Atom feeds, sitemap.xml, robots.txt, data downloads, share cards
+  and citation files.
 
 Each derived output is a function from the model to bytes (Zola's habit);
-only :mod:`builder.write` touches disk.  :func:`publish_outputs` yields them
-all in a stable order.
+only :mod:`builder.write` touches disk (the share-card cache aside).
 """
 
 from __future__ import annotations
 
-from typing import Iterator
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
+from builder import permalink as P
+from builder.cards import Card, CardCache
+from builder.charts import OUTLINES, MapChart, TimelineChart, map_chart, timeline_chart
+from builder.cite import Citation, cite
+from builder.data import DOWNLOADS, data_files
+from builder.feeds import article_feed, event_feed
+from builder.fmt import Formatter
 from builder.indexes import Indexes
-from builder.model import Corpus
+from builder.jsonld import Describer, graph
+from builder.markup import excerpt, strip_tags
+from builder.model import Article, Corpus
+from builder.sitemap import robots, sitemap
+
+if TYPE_CHECKING:
+    from builder.render import Links
+
+CARD_WIDTH, CARD_HEIGHT = 1200, 630
+INDEX_TITLES = {
+    "articles.html": "المقالات", "events.html": "فهرس الأحداث", "places.html": "الأماكن",
+    "actors.html": "الفاعلون", "tags.html": "الوسوم", "search.html": "البحث", "404.html": "الصفحة غير موجودة",
+}
+KIND_WORDS = {"article": "مقال", "event": "حدث"}
 
 
-def publish_outputs(corpus: Corpus, indexes: Indexes) -> Iterator[tuple[str, bytes]]:
+@dataclass(frozen=True)
+class FeedLink:
+    title: str
+    href: str  # root-relative, for <link rel=alternate> and <a>
+
+
+@dataclass(frozen=True)
+class DownloadLink:
+    label: str
+    href: str
+    filename: str
+    media_type: str
+
+
+@dataclass(frozen=True)
+class PageMeta:
+    """What _head_meta.html prints for one page."""
+
+    title: str
+    description: str
+    canonical: str | None  # None on the 404 page, which is served at any URL
+    og_type: str  # "article" or "website"
+    image: str
+    image_alt: str
+    image_width: int
+    image_height: int
+    twitter_card: str
+    site_name: str
+    locale: str
+    published: str | None  # article:published_time
+    tags: tuple[str, ...]
+    jsonld: str  # JSON, escaped for a <script> element
+    feeds: tuple[FeedLink, ...]
+
+
+@dataclass(frozen=True)
+class CiteBlock:
+    """What _cite.html shows on an article page."""
+
+    citation: Citation
+    json_href: str
+    bib_href: str
+    json_name: str
+    bib_name: str
+
+
+class Publisher:
+    """Publishing metadata and files for one build."""
+
+    def __init__(self, corpus: Corpus, indexes: Indexes, links: "Links",
+                 template_dirs: Sequence[Path | None] = (), cache_dir: Path | None = None):
+        self.corpus = corpus
+        self.indexes = indexes
+        self.links = links
+        self.urls = P.PublicURLs.of(corpus.settings, links)
+        self.describe = Describer(corpus, indexes, self.urls)
+        self.fmt = Formatter(corpus.settings)
+        self.template_dirs = [d for d in template_dirs if d is not None]
+        self.cards = CardCache(cache_dir / "cards" if cache_dir else None)
+
+    # -------------------------------------------------------------- pages
+
+    def page_context(self, page_url: str, template: str, context: dict[str, Any]) -> dict[str, Any]:
+        """Extra template variables for one page (``page_url`` is relative to the base path)."""
+        extra: dict[str, Any] = {"meta": self._meta(page_url, template, context), "downloads": self.downloads}
+        if template == "article.html":
+            extra["cite"] = self._cite_block(context["article"])
+        elif template == "events.html":
+            extra["timeline_chart"] = self.timeline_chart
+        elif template == "places.html":
+            extra["places_map"] = self.places_map
+        return extra
+
+    @cached_property
+    def downloads(self) -> tuple[DownloadLink, ...]:
+        return tuple(DownloadLink(d.label, self.links.url(d.path), d.filename, d.media_type) for d in DOWNLOADS)
+
+    @cached_property
+    def feeds(self) -> tuple[FeedLink, ...]:
+        title = self.corpus.settings.title
+        return (FeedLink(f"{title}: المقالات", self.links.url(P.FEED)),
+                FeedLink(f"{title}: الأحداث", self.links.url(P.EVENTS_FEED)))
+
+    @cached_property
+    def timeline_chart(self) -> TimelineChart | None:
+        return timeline_chart(self.indexes.timeline)
+
+    @cached_property
+    def places_map(self) -> MapChart | None:
+        counts = {p: len(self.indexes.entity_events[("place", p)]) + len(self.indexes.entity_articles[("place", p)])
+                  for p in self.corpus.places}
+        return map_chart(self.corpus, self._static_file(OUTLINES), counts)
+
+    def _static_file(self, rel: str) -> Path | None:
+        """A static file as the site ships it: the user's copy first, then athar's."""
+        for root in self.template_dirs:
+            if (root / rel).is_file():
+                return root / rel
+        return None
+
+    def _meta(self, page_url: str, template: str, context: dict[str, Any]) -> PageMeta:
+        s = self.corpus.settings
+        d = self.describe
+        url = self.links.url(page_url)
+        title, description, image, og_type = s.title, s.description, P.SITE_CARD, "website"
+        published, tags = None, ()
+        if template == "article.html":
+            a: Article = context["article"]
+            title, description, image, og_type = a.title, excerpt(a.body_text), P.article_card(a.slug), "article"
+            published, tags = a.date.isoformat(), tuple(t.name for t in a.tags)
+            data = d.article_page(a, self.urls.path(image))
+        elif template == "event.html":
+            ev = context["event"]
+            title, image = ev.title, P.event_card(ev.id)
+            description = strip_tags(ev.description_html) or f"{ev.title} — {self.fmt.date(ev.date)}"
+            data = d.event_page(ev)
+        elif template == "place.html":
+            place = context["place"]
+            title, description = place.name, strip_tags(place.description_html) or place.name_en or s.description
+            data = d.place_page(place)
+        elif template == "actor.html":
+            actor = context["actor"]
+            title, description = actor.name, strip_tags(actor.description_html) or actor.name_en or s.description
+            data = d.actor_page(actor)
+        elif template == "index.html":
+            data = graph([d.website(), d.dataset((dl.filename, self.urls(dl.href), dl.media_type)
+                                                 for dl in self.downloads)])
+        else:
+            if template == "tag.html":
+                title = f"وسم: {context['tag'].name}"
+            else:
+                title = INDEX_TITLES.get(template, s.title)
+            data = graph([d.website(), d.collection(url, title)] if template != "404.html" else [d.website()])
+        from builder.render import json_script  # render imports this module
+        return PageMeta(
+            title=title, description=excerpt(description or s.title, 300),
+            canonical=None if template == "404.html" else self.urls(url), og_type=og_type,
+            image=self.urls.path(image), image_alt=title, image_width=CARD_WIDTH, image_height=CARD_HEIGHT,
+            twitter_card="summary_large_image", site_name=s.title, locale=_locale(s.language),
+            published=published, tags=tags, jsonld=json_script(data), feeds=self.feeds,
+        )
+
+    def _citation(self, a: Article) -> Citation:
+        return cite(a, self.corpus.settings, self.urls, self.fmt.date(a.date),
+                    self.fmt.date(a.retrieved) if a.retrieved else "")
+
+    def _cite_block(self, a: Article) -> CiteBlock:
+        return CiteBlock(self._citation(a), self.links.url(P.cite_json(a.slug)), self.links.url(P.cite_bib(a.slug)),
+                         f"{a.slug}.json", f"{a.slug}.bib")
+
+    # -------------------------------------------------------------- files
+
+    def outputs(self) -> Iterator[tuple[str, bytes]]:
+        """Every publishing file, in a stable order."""
+        corpus, timeline = self.corpus, self.indexes.timeline
+        yield P.FEED, article_feed(corpus, self.urls)
+        yield P.EVENTS_FEED, event_feed(corpus, timeline, self.urls)
+        if self.urls.absolute:
+            yield P.SITEMAP, sitemap(corpus, self.urls)
+        yield P.ROBOTS, robots(self.urls)
+        yield from data_files(corpus, timeline, self.urls)
+        for a in corpus.articles.values():
+            citation = self._citation(a)
+            yield P.cite_json(a.slug), citation.csl_json.encode("utf-8")
+            yield P.cite_bib(a.slug), citation.bibtex.encode("utf-8")
+        yield from self.card_files()
+
+    def card_files(self) -> Iterator[tuple[str, bytes]]:
+        """The share cards: the site's, then one per article and per event."""
+        from builder.render import EVENT_TYPE_LABELS  # render imports this module
+        s = self.corpus.settings
+        yield P.SITE_CARD, self.cards.png(Card(s.title, "", excerpt(s.description, 70)))
+        for a in self.corpus.articles.values():
+            kicker = " · ".join(p for p in (KIND_WORDS["article"], self.fmt.date(a.date), a.source or "") if p)
+            yield P.article_card(a.slug), self.cards.png(Card(a.title, kicker, s.title))
+        for entry in self.indexes.timeline.entries:
+            ev = entry.event
+            label = EVENT_TYPE_LABELS.get(ev.type or "", "")
+            kicker = " · ".join(p for p in (KIND_WORDS["event"], self.fmt.date(ev.date), label) if p)
+            yield P.event_card(ev.id), self.cards.png(Card(ev.title, kicker, s.title))
+
+
+def publish_outputs(corpus: Corpus, indexes: Indexes, links: "Links | None" = None,
+                    template_dirs: Sequence[Path | None] = (), cache_dir: Path | None = None) -> Iterator[tuple[str, bytes]]:
     """Every publishing file of the site, as (path, bytes)."""
-    return iter(())
+    if links is None:
+        from builder.render import Links
+        links = Links(corpus.settings.base_path)
+    return Publisher(corpus, indexes, links, template_dirs, cache_dir).outputs()
+
+
+def _locale(language: str) -> str:
+    """Open Graph locale (language_TERRITORY); Arabic without a country is ar_AR by convention."""
+    return {"ar": "ar_AR", "en": "en_US", "fr": "fr_FR"}.get(language, language)
