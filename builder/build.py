@@ -116,10 +116,16 @@ def build(options: Options, log: Callable[[str], None] | None = None) -> Result:
         tasks = plan(corpus, indexes)
         renderer.compile({t.template for t in tasks})
         counts = step("render", lambda: map_chunks(_render_chunk, tasks, (renderer, tmp)))
-        extras = step("write", lambda: write_files(tmp, extra_files(corpus, indexes), static_files(user_templates)))
+        extras = step("write", lambda: write_files(tmp, extra_files(corpus, indexes, _cache_dir(options)),
+                                                   static_files(user_templates)))
     result.files = sum(counts) + extras
     fingerprint.remember(Path(options.output), key)
     return result
+
+
+def _cache_dir(options: Options) -> Path:
+    """Where drawn share cards are kept between builds: .athar-cache/ beside the output."""
+    return Path(options.output).resolve().parent / fingerprint.CACHE_DIR
 
 
 def _render_chunk(state: tuple[Renderer, Path], tasks: list[PageTask]) -> int:
