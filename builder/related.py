@@ -51,21 +51,31 @@ def _keys(article: Article) -> list[tuple[str, str]]:
 
 
 def build_related(corpus: Corpus) -> RelatedIndex:
-    """Compute related articles and backlinks for the whole corpus."""
+    """Compute related articles and backlinks for the whole corpus.
+
+    Entities and articles are numbered once, rarest entity first, so the
+    per-article loop works on small integers and sets (C speed).
+    """
     articles = corpus.articles
-    postings: dict[tuple[str, str], list[str]] = defaultdict(list)
-    keys_of: dict[str, set[tuple[str, str]]] = {}
-    for slug, article in articles.items():
-        keys = _keys(article)
-        keys_of[slug] = set(keys)
-        for key in keys:
-            postings[key].append(slug)
-    total = max(1, len(articles))
-    weight = {key: KIND_WEIGHT[key[0]] * math.log(1 + total / len(slugs)) for key, slugs in postings.items()}
-    computed = {
-        slug: _related_for(slug, articles, keys_of, postings, weight)
-        for slug in articles
-    }
+    slugs = list(articles)
+    keys_by_article = [_keys(articles[s]) for s in slugs]
+    df: dict[tuple[str, str], int] = defaultdict(int)
+    for keys in keys_by_article:
+        for key in set(keys):
+            df[key] += 1
+    ranked_keys = sorted(df, key=lambda k: (df[k], k))  # rank 0 = rarest
+    rank = {key: r for r, key in enumerate(ranked_keys)}
+    total = max(1, len(slugs))
+    weight = [KIND_WEIGHT[k[0]] * math.log(1 + total / df[k]) for k in ranked_keys]
+    own_sorted = [tuple(sorted({rank[k] for k in keys})) for keys in keys_by_article]
+    own_sets = [frozenset(o) for o in own_sorted]
+    postings: list[list[int]] = [[] for _ in ranked_keys]
+    for i, own in enumerate(own_sorted):
+        for r in own:
+            postings[r].append(i)
+    days = [articles[s].date.toordinal() for s in slugs]
+    index = _IntIndex(slugs, own_sorted, own_sets, postings, weight, days, ranked_keys)
+    computed = {slug: index.related(i) for i, slug in enumerate(slugs)}
     backlinks: dict[str, list[str]] = defaultdict(list)
     for slug, article in articles.items():
         for link in article.related:
@@ -74,32 +84,42 @@ def build_related(corpus: Corpus) -> RelatedIndex:
     return RelatedIndex(computed, {k: tuple(sorted(set(v))) for k, v in sorted(backlinks.items())})
 
 
-def _related_for(slug, articles, keys_of, postings, weight) -> tuple[Related, ...]:
-    """Candidates from the rarest shared entities first, bounded; then scored exactly."""
-    own = keys_of[slug]
-    candidates: set[str] = set()
-    for key in sorted(own, key=lambda k: (len(postings[k]), k)):
-        slugs = postings[key]
-        if len(slugs) > COMMON_POSTINGS:
-            break  # every later key is at least as common
-        for other in slugs:
-            if other != slug:
-                candidates.add(other)
-                if len(candidates) >= MAX_CANDIDATES:
-                    break
-        if len(candidates) >= MAX_CANDIDATES:
-            break
-    if not candidates:
-        return ()
-    day = articles[slug].date.toordinal()
-    ranked = []
-    for other in candidates:
-        shared = own & keys_of[other]
-        score = sum(weight[k] for k in shared)
-        gap = abs(articles[other].date.toordinal() - day)
-        ranked.append((score * (1 + 0.25 / (1 + gap / 30)), other, shared))
-    ranked.sort(key=lambda t: (-t[0], t[1]))
-    return tuple(
-        Related(other, round(score, 6), tuple(sorted(shared, key=lambda k: (len(postings[k]), k))))
-        for score, other, shared in ranked[:MAX_RELATED]
-    )
+@dataclass(frozen=True)
+class _IntIndex:
+    """The inverted index with articles and entities as integers."""
+
+    slugs: list[str]
+    own_sorted: list[tuple[int, ...]]  # an article's entity ranks, rarest first
+    own_sets: list[frozenset[int]]
+    postings: list[list[int]]  # entity rank -> article numbers
+    weight: list[float]  # entity rank -> weight
+    days: list[int]
+    keys: list[tuple[str, str]]  # entity rank -> (kind, id)
+
+    def related(self, i: int) -> tuple[Related, ...]:
+        """Candidates from the rarest shared entities first, bounded; then scored exactly."""
+        candidates: set[int] = set()
+        for r in self.own_sorted[i]:
+            post = self.postings[r]
+            if len(post) > COMMON_POSTINGS:
+                break  # every later entity is at least as common
+            if len(candidates) + len(post) <= MAX_CANDIDATES + 1:
+                candidates.update(post)
+            else:
+                candidates.update(post[: MAX_CANDIDATES + 1 - len(candidates)])
+                break
+        candidates.discard(i)
+        if not candidates:
+            return ()
+        own, weight, day = self.own_sets[i], self.weight, self.days[i]
+        ranked = []
+        for other in candidates:
+            shared = own & self.own_sets[other]
+            score = sum(map(weight.__getitem__, shared))
+            gap = abs(self.days[other] - day)
+            ranked.append((-score * (1 + 0.25 / (1 + gap / 30)), self.slugs[other], shared))
+        ranked.sort(key=lambda t: (t[0], t[1]))
+        return tuple(
+            Related(slug, round(-neg, 6), tuple(self.keys[r] for r in sorted(shared)))
+            for neg, slug, shared in ranked[:MAX_RELATED]
+        )
