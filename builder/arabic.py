@@ -19,7 +19,9 @@ character, in this order:
    the seed writes both القائم and القايم for one town, and إحتلاله);
 3. letters written one for another: ٱ ٲ ٳ -> ا, ة ۃ -> ه (الرقه),
    ى ی ې -> ي (فى/في, التى/التي, Persian yeh), ک -> ك, ھ ە -> ه;
-4. Arabic-Indic ٠-٩ and Persian ۰-۹ digits -> 0-9 (٢٠١٤ = 2014).
+4. Arabic-Indic ٠-٩ and Persian ۰-۹ digits -> 0-9 (٢٠١٤ = 2014);
+5. apostrophes (' ’ ‘ ` ´) are dropped, so a transliteration is one word
+   whether or not it marks the hamza or ayn: Al-Qa'im = Al-Qaim.
 
 What is *not* folded, on purpose: the standalone hamza ء (شيء and شي are
 different spellings of different weights; folding it away would merge
@@ -46,10 +48,11 @@ _LETTERS = {
     "ة": "ه", "ۃ": "ه", "ھ": "ه", "ە": "ه",
     "ى": "ي", "ی": "ي", "ې": "ي",
     "ک": "ك",
+    "'": "", "’": "", "‘": "", "`": "", "´": "",
     **{chr(0x0660 + i): str(i) for i in range(10)},
     **{chr(0x06F0 + i): str(i) for i in range(10)},
 }
-"""Step 3 and 4 of the folding; kept identical to FOLD in fold.js."""
+"""Steps 3 to 5 of the folding; kept identical to FOLD in fold.js."""
 
 
 def fold_char(ch: str) -> str:

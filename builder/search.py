@@ -1,35 +1,196 @@
-"""Stage 3c, search: a static index built from the corpus model.
+"""Stage 3c, search: a compact static index built from the corpus model.
 
-Search runs in the browser with no server.  The index holds, for every
-article, event, place and actor, its kind, URL, title and text folded by
-:func:`builder.arabic.normalize`; the browser folds the query with the same
-rules (``static/js/search.js``) and shows the passage around the match from
-the display text.  Built from the model, not from rendered HTML.
+Search runs in the browser with no server, so the index is plain JSON files
+laid out to be fetched piece by piece:
+
+``search/index.json``
+    small and loaded first: the document count, each kind's range of
+    document numbers, and the list of term shards;
+``search/terms/<key>.json``
+    the postings of every index key starting with ``<key>`` (hex code
+    points, so file names are ASCII): ``{key: [title docs, other docs]}``,
+    document numbers delta-encoded; a shard is split by its next letter
+    until it is small, so a query fetches a few kilobytes whatever the size
+    of the corpus;
+``search/docs/<n>.json``
+    URL, title and (for places, actors and events) the displayed text of
+    documents ``n*256`` to ``n*256+255``, fetched for the results shown;
+``search/text/<n>.json``
+    an article's text, fetched only to show the passage that matched.
+
+Index keys are :func:`builder.arabic.search_stem` of folded words, so the
+browser, folding and stemming the query with the same rules (``fold.js``,
+tested equal), finds القائم for القايم, الرقة for والرقة or الرقه, and 2017
+for ٢٠١٧.  Places, actors and events are indexed under their Arabic names,
+aliases and English names; an article also under the English names of what
+it mentions.  Built from the model, not from rendered HTML; every file is
+byte-identical from one build to the next.
+
+Why not Pagefind: measured on the seed, it does not strip a leading و
+(الرقة misses والرقة) and does not fold ة/ه (الرقه finds nothing).
+``benchmarks/search_bench.py`` measures this index on 10,000 articles.
 """
 
 from __future__ import annotations
 
 import json
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Iterable, Iterator
 
-from builder.arabic import normalize
+from builder.arabic import WORD, normalize, search_stem
+from builder.markup import plain_text
 from builder.model import Corpus
 
+DOCS_PER_SHARD = 256
+SHARD_BYTES = 16_000
+"""A term shard is split by its next letter while larger than this (JSON bytes)."""
+MAX_KEY = 4
+KINDS = ("place", "actor", "event", "article")
 
-def _doc(kind: str, url: str, title: str, text: str, extra: str = "") -> dict[str, str]:
-    return {"k": kind, "u": url, "t": title, "x": text, "n": normalize(" ".join((title, extra, text)))}
+
+@dataclass(frozen=True)
+class SearchDoc:
+    """One searchable thing: what is shown, and what is indexed."""
+
+    kind: str
+    url: str
+    title: str
+    text: str  # shown under the title, with the matched passage
+    title_terms: str  # indexed as the title: names, aliases, English names
+    other_terms: str  # indexed as the rest: the text and related names
+
+
+@dataclass(frozen=True)
+class SearchIndex:
+    """Postings by index key; documents are numbered in ``docs`` order."""
+
+    docs: tuple[SearchDoc, ...]
+    postings: dict[str, tuple[tuple[int, ...], tuple[int, ...]]]  # key -> (title docs, other docs)
+
+
+def _join(*parts: str | None) -> str:
+    return " · ".join(p for p in parts if p)
+
+
+def search_docs(corpus: Corpus) -> list[SearchDoc]:
+    """Every place, actor, event and article as a search document, in a stable order."""
+    base = corpus.settings.base_path
+    docs = []
+    for p in corpus.places.values():
+        docs.append(SearchDoc("place", f"{base}places/{p.id}/", p.name, _join(p.name_en, *p.aliases, p.admin1),
+                              _join(p.name, *p.aliases, p.name_en), _join(p.kind, p.admin1, p.country, p.id)))
+    for a in corpus.actors.values():
+        docs.append(SearchDoc("actor", f"{base}actors/{a.id}/", a.name, _join(a.name_en, *a.aliases),
+                              _join(a.name, *a.aliases, a.name_en), _join(a.kind, a.id)))
+    for e in corpus.events.values():
+        description = plain_text(e.description_html)
+        names = [corpus.places[i].name for i in e.places] + [corpus.actors[i].name for i in e.actors]
+        english = [corpus.places[i].name_en for i in e.places] + [corpus.actors[i].name_en for i in e.actors]
+        docs.append(SearchDoc("event", f"{base}events/{e.id}/", e.title, _join(e.title_en, description),
+                              _join(e.title, e.title_en), _join(description, e.date.iso.replace("/", " "), *names, *english, e.id)))
+    for art in corpus.articles.values():
+        english = [corpus.places[i].name_en for i in art.place_ids] + [corpus.actors[i].name_en for i in art.actor_ids] + \
+                  [corpus.events[i].title_en for i in art.event_ids]
+        meta = _join(art.source, art.author, art.dateline, *(t.name for t in art.tags), *english)
+        docs.append(SearchDoc("article", f"{base}articles/{art.slug}/", art.title, art.body_text,
+                              art.title, f"{art.body_text} {meta} {art.date.isoformat()}"))
+    return docs
+
+
+def index_keys(text: str, cache: dict[str, str]) -> set[str]:
+    """The index keys of a text: the search stems of its folded words."""
+    keys = set()
+    for word in WORD.findall(normalize(text)):
+        key = cache.get(word)
+        if key is None:
+            key = cache[word] = search_stem(word)
+        keys.add(key)
+    return keys
+
+
+def build_index(docs: list[SearchDoc]) -> SearchIndex:
+    """Postings of every key: documents where it is in the title, and the others."""
+    title: dict[str, list[int]] = defaultdict(list)
+    other: dict[str, list[int]] = defaultdict(list)
+    cache: dict[str, str] = {}
+    for n, doc in enumerate(docs):
+        in_title = index_keys(doc.title_terms, cache)
+        for key in in_title:
+            title[key].append(n)
+        for key in index_keys(doc.other_terms, cache) - in_title:
+            other[key].append(n)
+    keys = sorted(set(title) | set(other))
+    return SearchIndex(tuple(docs), {k: (tuple(title.get(k, ())), tuple(other.get(k, ()))) for k in keys})
+
+
+def _deltas(numbers: Iterable[int]) -> list[int]:
+    out, last = [], 0
+    for n in numbers:
+        out.append(n - last)
+        last = n
+    return out
+
+
+def _dump(value: object) -> bytes:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+def shard_name(key: str) -> str:
+    """ASCII file name of a term shard: the key's code points in hex ('_' for the root)."""
+    return "-".join(f"{ord(c):x}" for c in key) or "_"
+
+
+def term_shards(postings: dict[str, list[list[int]]], prefix: str = "") -> Iterator[tuple[str, dict[str, list[list[int]]]]]:
+    """Split postings into shards by key prefix, each at most SHARD_BYTES unless one key is larger."""
+    size = len(_dump(postings))
+    if size <= SHARD_BYTES or len(prefix) >= MAX_KEY:
+        if postings:
+            yield prefix, postings
+        return
+    here = {k: v for k, v in postings.items() if len(k) == len(prefix)}
+    if here:
+        yield prefix, here
+    groups: dict[str, dict[str, list[list[int]]]] = defaultdict(dict)
+    for key, value in postings.items():
+        if len(key) > len(prefix):
+            groups[key[len(prefix)]][key] = value
+    for letter in sorted(groups):
+        yield from term_shards(groups[letter], prefix + letter)
+
+
+def _kind_ranges(docs: tuple[SearchDoc, ...]) -> dict[str, list[int]]:
+    ranges: dict[str, list[int]] = {}
+    for n, doc in enumerate(docs):
+        if doc.kind in ranges:
+            ranges[doc.kind][1] = n + 1
+        else:
+            ranges[doc.kind] = [n, n + 1]
+    return ranges
+
+
+def index_files(index: SearchIndex) -> list[tuple[str, bytes]]:
+    """The files of a search index, as (path, bytes), in a stable order."""
+    encoded = {k: [_deltas(t), _deltas(o)] for k, (t, o) in index.postings.items()}
+    shards = list(term_shards(encoded))
+    files = [(f"search/terms/{shard_name(key)}.json", _dump(value)) for key, value in shards]
+    docs = index.docs
+    for start in range(0, len(docs), DOCS_PER_SHARD):
+        chunk = [[d.url, d.title, None if d.kind == "article" else d.text] for d in docs[start:start + DOCS_PER_SHARD]]
+        files.append((f"search/docs/{start // DOCS_PER_SHARD}.json", _dump(chunk)))
+    for n, doc in enumerate(docs):
+        if doc.kind == "article":
+            files.append((f"search/text/{n}.json", _dump(doc.text)))
+    root = {
+        "version": 2,
+        "count": len(docs),
+        "kinds": _kind_ranges(docs),
+        "docsPerShard": DOCS_PER_SHARD,
+        "shards": sorted(key for key, _ in shards),
+    }
+    return [("search/index.json", _dump(root)), *files]
 
 
 def build_search(corpus: Corpus) -> list[tuple[str, bytes]]:
     """The search index files, as (path, bytes)."""
-    base = corpus.settings.base_path
-    docs = []
-    for a in corpus.articles.values():
-        docs.append(_doc("article", f"{base}articles/{a.slug}/", a.title, a.body_text, " ".join(t.name for t in a.tags)))
-    for e in corpus.events.values():
-        docs.append(_doc("event", f"{base}events/{e.id}/", e.title, e.title_en or "", e.id))
-    for p in corpus.places.values():
-        docs.append(_doc("place", f"{base}places/{p.id}/", p.name, " ".join((p.name_en or "", *p.aliases)), p.id))
-    for ac in corpus.actors.values():
-        docs.append(_doc("actor", f"{base}actors/{ac.id}/", ac.name, " ".join((ac.name_en or "", *ac.aliases)), ac.id))
-    payload = json.dumps({"version": 1, "docs": docs}, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return [("search/index.json", payload.encode("utf-8"))]
+    return index_files(build_index(search_docs(corpus)))

@@ -2,8 +2,8 @@
  *
  * Each character is decomposed (NFKD), lower-cased, decomposed again; combining
  * marks (Mn, Me), invisible format characters (Cf) and tatweel are dropped;
- * a few letters are folded (ة->ه, ى->ي, ٱ->ا, ...) and Arabic-Indic and Persian
- * digits become 0-9.  tests/test_arabic.py runs this file in node and checks it
+ * a few letters are folded (ة->ه, ى->ي, ٱ->ا, ...), Arabic-Indic and Persian
+ * digits become 0-9 and apostrophes are dropped (Qa'im = Qaim).  tests/test_arabic.py runs this file in node and checks it
  * gives exactly what the Python module gives.  Loaded as a plain script: it
  * defines globalThis.AtharFold.
  */
@@ -14,7 +14,8 @@
     "ٱ": "ا", "ٲ": "ا", "ٳ": "ا",
     "ة": "ه", "ۃ": "ه", "ھ": "ه", "ە": "ه",
     "ى": "ي", "ی": "ي", "ې": "ي",
-    "ک": "ك"
+    "ک": "ك",
+    "'": "", "’": "", "‘": "", "`": "", "´": ""
   };
   for (var d = 0; d < 10; d++) {
     FOLD[String.fromCharCode(0x0660 + d)] = String(d);
