@@ -1,0 +1,124 @@
+"""Share cards: Arabic shaped and ordered without raqm, fixed size, deterministic, cached."""
+
+from __future__ import annotations
+
+import io
+import unicodedata
+from pathlib import Path
+
+import pytest
+import yaml
+from PIL import Image, ImageChops, ImageDraw, ImageFont
+
+from builder import cards
+from builder.cards import BOLD, HEIGHT, MARGIN_START, REGULAR, WIDTH, Card, CardCache, draw, fit_title, mirror_pairs, visual
+from fixtures_site import CONTENT
+
+TITLE = "عمليات تحرير الموصل والرقة مزقت أوصال دولة الخلافة المزعومة"
+
+
+def _png(data: bytes) -> Image.Image:
+    assert data.startswith(b"\x89PNG\r\n\x1a\n")
+    return Image.open(io.BytesIO(data))
+
+
+def _glyph(font: ImageFont.FreeTypeFont, char: str) -> bytes:
+    """The pixels of one character (a missing one shows the font's .notdef glyph)."""
+    image = Image.new("L", (120, 120))
+    ImageDraw.Draw(image).text((20, 10), char, font=font, fill=255)
+    return image.tobytes()
+
+
+def test_visual_text_is_joined_and_right_to_left() -> None:
+    shown = visual("سلام")
+    # Joined: every letter became its contextual presentation form ...
+    assert shown == "\ufee1\ufefc\ufeb3", "final meem, lam-alef ligature, initial seen: in drawing order"
+    assert all(unicodedata.name(c).startswith("ARABIC ") and unicodedata.name(c).endswith(" FORM") for c in shown)
+    # ... and the drawing order is reversed: the first letter read is drawn last (rightmost).
+    assert unicodedata.name(shown[-1]) == "ARABIC LETTER SEEN INITIAL FORM"
+
+
+def test_numbers_and_latin_stay_left_to_right_and_brackets_keep_their_shape() -> None:
+    shown = visual("الحملة (منذ 2015) «الخلافة» ISIS (x)")
+    # Drawn left to right: the Latin run (with its own brackets) comes first, as written;
+    # the Arabic runs are reversed, and their brackets and guillemets mirrored back into shape.
+    assert shown == "ISIS (x) «\ufe94\ufed3\ufefc\ufea8\ufedf\ufe8d» (2015 \ufeac\ufee8\ufee3) \ufe94\ufee0\ufee4\ufea4\ufedf\ufe8d"
+    assert mirror_pairs(")أ(") == "(أ)"
+    assert mirror_pairs("(a)") == "(a)"
+    assert mirror_pairs("»ب«") == "«ب»"
+
+
+def test_every_character_of_the_bundled_titles_has_a_glyph_in_the_card_fonts() -> None:
+    titles = [e["title"] for e in yaml.safe_load((CONTENT / "events.yaml").read_text(encoding="utf-8"))]
+    titles += [p.read_text(encoding="utf-8").split("title:", 1)[1].split("\n", 1)[0].strip().strip('"')
+               for p in sorted((CONTENT / "articles").glob("*.md"))]
+    titles.append(yaml.safe_load((CONTENT / "site.yaml").read_text(encoding="utf-8"))["title"])
+    for path in (BOLD, REGULAR):
+        font = ImageFont.truetype(str(path), 40, layout_engine=ImageFont.Layout.BASIC)
+        notdef = _glyph(font, "\uffff")
+        missing = {c for t in titles for c in visual(t) if not c.isspace() and _glyph(font, c) == notdef}
+        assert not missing, f"{path.name} lacks {sorted(missing)}"
+
+
+def test_card_is_a_1200x630_png_and_the_same_bytes_every_time() -> None:
+    card = Card(TITLE, "مقال · 17 تشرين الثاني/نوفمبر 2017 · أخبار الآن", "أثر")
+    first, second = draw(card), draw(card)
+    assert first == second
+    image = _png(first)
+    assert image.size == (WIDTH, HEIGHT) == (1200, 630)
+    assert image.format == "PNG"
+    assert not set(image.info) - {"dpi"}, f"no text chunks or timestamps: {image.info}"
+
+
+def test_title_is_aligned_to_the_right_margin() -> None:
+    plain = _png(draw(Card("", "", ""))).convert("RGB")
+    titled = _png(draw(Card(TITLE, "", ""))).convert("RGB")
+    ink = ImageChops.difference(plain, titled).getbbox()
+    assert ink is not None
+    left, _, right, _ = ink
+    assert WIDTH - MARGIN_START - 12 <= right <= WIDTH - MARGIN_START + 12, ink
+    assert left > 40, "the text starts at the right and does not run off the left edge"
+
+
+def test_long_titles_shrink_then_end_with_an_ellipsis() -> None:
+    font, lines = fit_title(TITLE, WIDTH - 200)
+    assert font.size == 72 and len(lines) == 2
+    long = " ".join([TITLE] * 8)
+    font, lines = fit_title(long, WIDTH - 200)
+    assert font.size == min(cards.TITLE_SIZES)
+    assert lines[-1].endswith("…")
+    assert all(font.getlength(visual(line)) <= WIDTH - 200 for line in lines)
+
+
+def test_cache_reuses_a_card_and_redraws_only_a_changed_title(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "cards"
+    card = Card(TITLE, "مقال", "أثر")
+    first = CardCache(folder)
+    data = first.png(card)
+    assert first.drawn == 1 and len(list(folder.glob("*.png"))) == 1
+
+    def fail(_: Card) -> bytes:
+        raise AssertionError("an unchanged card was drawn again")
+
+    monkeypatch.setattr(cards, "draw", fail)
+    again = CardCache(folder)
+    assert again.png(card) == data and again.drawn == 0
+    monkeypatch.undo()
+    changed = CardCache(folder)
+    assert changed.png(Card(TITLE + " جديد", "مقال", "أثر")) != data
+    assert changed.drawn == 1 and len(list(folder.glob("*.png"))) == 2
+
+
+def test_a_damaged_cache_file_is_redrawn(tmp_path: Path) -> None:
+    card = Card("عنوان", "", "")
+    cache = CardCache(tmp_path)
+    data = cache.png(card)
+    (path,) = tmp_path.glob("*.png")
+    path.write_bytes(b"not a png")
+    assert CardCache(tmp_path).png(card) == data
+
+
+def test_without_a_cache_folder_cards_are_still_drawn() -> None:
+    cache = CardCache(None)
+    assert _png(cache.png(Card("عنوان"))).size == (1200, 630)
+    assert cache.drawn == 1
