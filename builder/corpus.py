@@ -7,13 +7,13 @@ Problems are recorded, not raised, so one run reports them all.
 
 from __future__ import annotations
 
-import re
-import unicodedata
+import hashlib
 from datetime import date
 from typing import Any, Iterable
 from urllib.parse import urlsplit
 
 from builder.anchor import FlatText, find_all, nearest
+from builder.arabic import words as fold_words
 from builder.errors import Loc, Problems, did_you_mean
 from builder.load import ArticleSource, Content
 from builder.markup import plain_text, render_markdown
@@ -319,14 +319,24 @@ def _check_related(src: ArticleSource, known: set[str], problems: Problems) -> N
             problems.warning(_at(r, "article"), "article lists itself as related", "remove this entry")
 
 
-_SLUG_DROP = re.compile(r"[\u064b-\u065f\u0670\u0640]")
+_SLUG_MAX = 60
 
 
 def tag_slug(name: str) -> str:
-    """Stable, readable slug: ASCII tags lowercased; Arabic kept (percent-encoded in URLs)."""
-    text = _SLUG_DROP.sub("", unicodedata.normalize("NFC", name)).lower()
-    slug = re.sub(r"[^\w]+", "-", text).strip("-_")
-    return slug or "tag"
+    """Stable, readable URL slug of a tag: its folded words joined by '-'.
+
+    Folded by builder.arabic, so spellings of one tag share a page (الأنبار
+    and الانبار, حصاد ٢٠١٧ and حصاد 2017 -> حصاد-2017); Arabic letters are
+    kept (URLs percent-encode them), Latin is lower-cased, punctuation goes.
+    At most 60 characters, cut between words; a tag with no letters or
+    digits gets tag-<8 hex of its SHA-1>.  Depends only on the name.
+    """
+    slug = ""
+    for word in fold_words(name):
+        if slug and len(slug) + 1 + len(word) > _SLUG_MAX:
+            break
+        slug = f"{slug}-{word}" if slug else word[:_SLUG_MAX]
+    return slug or "tag-" + hashlib.sha1(name.encode("utf-8")).hexdigest()[:8]
 
 
 def _tags(names: Iterable[str]) -> list[Tag]:

@@ -230,3 +230,32 @@ def test_javascript_folding_is_identical_on_every_arabic_character() -> None:
     results = _node_fold(chars)
     mismatched = [(c, js["fold"], fold_char(c)) for c, js in zip(chars, results) if js["fold"] != fold_char(c)]
     assert not mismatched
+
+
+# ------------------------------------------------------------ tag slugs
+
+@pytest.mark.parametrize("name, slug", [
+    ("داعش", "داعش"), ("حصاد 2017", "حصاد-2017"), ("حصاد ٢٠١٧", "حصاد-2017"), ("الأنبار", "الانبار"),
+    ("الرقّة", "الرقه"), ("Foo_Bar!", "foo-bar"), ("  مدن   محررة  ", "مدن-محرره"), ("Mosul 2017", "mosul-2017"),
+])
+def test_tag_slugs_are_folded_words_joined_by_hyphens(name: str, slug: str) -> None:
+    from builder.corpus import tag_slug
+    assert tag_slug(name) == slug
+
+
+def test_tag_slugs_are_short_stable_and_never_empty() -> None:
+    from builder.corpus import tag_slug
+    long = tag_slug(" ".join(["كلمة"] * 30))
+    assert len(long) <= 60 and not long.endswith("-") and long.startswith("كلمه-")
+    assert tag_slug("!!!") == tag_slug("!!!") != tag_slug("???")
+    assert tag_slug("!!!").startswith("tag-")
+
+
+def test_spellings_of_one_tag_share_a_page(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from fixtures_site import MINIMAL
+    from helpers_corpus import corpus_from
+    files = {**MINIMAL, "articles/two.md": "---\ntitle: ب\ndate: 2017-07-12\ntags: [الأنبار, حصاد ٢٠١٧]\n---\nنص.\n",
+             "articles/one.md": "---\ntitle: أ\ndate: 2017-07-11\ntags: [الانبار, حصاد 2017]\n---\nاستعادة السيطرة على مدينة الموصل من داعش.\n"}
+    corpus, problems = corpus_from(tmp_path, files)
+    assert not problems.errors
+    assert sorted(corpus.tags) == ["الانبار", "حصاد-2017"]
