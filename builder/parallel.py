@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import threading
 from typing import Any, Callable, Sequence, TypeVar
 
@@ -50,10 +51,20 @@ def map_chunks(fn: Callable[[Any, Sequence[T]], R], items: Sequence[T], state: A
     size = -(-len(items) // (processes * 4))
     chunks = [items[i:i + size] for i in range(0, len(items), size)]
     try:
-        with multiprocessing.get_context("fork").Pool(processes) as pool:
+        with multiprocessing.get_context("fork").Pool(processes, initializer=_quiet_worker) as pool:
             return pool.map(_call, [(fn, chunk) for chunk in chunks], chunksize=1)
     finally:
         _state = None
+
+
+def _quiet_worker() -> None:
+    """Workers leave Ctrl-C to the parent and die silently when the pool ends them.
+
+    A fork inherits athar's SIGTERM handler (raise KeyboardInterrupt), which
+    made every worker print a traceback when the pool was closed.
+    """
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _call(job: tuple[Callable[[Any, Sequence[T]], R], Sequence[T]]) -> R:
