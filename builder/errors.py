@@ -111,6 +111,12 @@ class UsageError(Exception):
     exit_code = 2
 
 
+class WriteError(Exception):
+    """The site could not be written (permissions, disk full); the previous site is kept (exit 1)."""
+
+    exit_code = 1
+
+
 def did_you_mean(word: str, choices: Iterable[str], n: int = 3) -> str:
     """A hint naming the closest known values, in the manner of Click."""
     pool = sorted(set(choices))

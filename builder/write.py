@@ -3,22 +3,33 @@
 Files are written into a temporary folder beside the output folder (same
 file system), then swapped in with two renames; a failure or an interrupt
 at any point removes the temporary folder and leaves the previous site
-exactly as it was.  Every path is checked to stay inside the output.
+exactly as it was.  Ctrl-C and SIGTERM are held back while the two renames
+and the clean-up run, so an interrupt can never split them.  Temporary
+folders carry the builder's process id; one left by a killed build
+(SIGKILL, power loss) is removed by the next build.  Every path is checked
+to stay inside the output, and the output folder itself must be one athar
+may replace: never /, the home folder, the content or the templates, nor
+a folder of other files.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import signal
 import tempfile
-from pathlib import Path, PurePosixPath
+import threading
 from contextlib import contextmanager
+from pathlib import Path, PurePosixPath
 from typing import Iterable, Iterator
 
-from builder.errors import UsageError
+from builder.errors import UsageError, WriteError
 
 TMP_PREFIX = ".athar-tmp-"
 OLD_PREFIX = ".athar-old-"
+_STALE_RE = re.compile(r"^\.athar-(?:tmp|old)-(\d+)-")
+_HELD_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 
 def safe_relpath(rel: str) -> PurePosixPath:
@@ -31,29 +42,114 @@ def safe_relpath(rel: str) -> PurePosixPath:
 
 
 def check_output_dir(output: Path, protected: Iterable[Path]) -> None:
-    """Refuse to replace folders that are not ours to replace."""
-    out = output.resolve()
+    """Refuse to replace folders that are not ours to replace (exit 2).
+
+    The build replaces the whole output folder, so it must not be /, the
+    home folder, a folder holding (or inside) the content or templates,
+    a file, or a folder of other files that was not built by athar.
+    """
+    out = Path(output).resolve()
     home = Path.home().resolve()
-    if out == Path(out.anchor) or out == home:
-        raise UsageError(f"refusing to write the site into {output}: choose a dedicated folder such as site/")
-    for p in protected:
-        p = p.resolve()
+    if out == Path(out.anchor) or out == home or home.is_relative_to(out):
+        raise UsageError(f"refusing to write the site into {output}: it would replace "
+                         f"{'your home folder' if out != Path(out.anchor) else 'the root folder'}; "
+                         "choose a dedicated folder such as site/")
+    for p in [*protected, _PACKAGE]:
+        p = Path(p).resolve()
         if out == p or p.is_relative_to(out) or out.is_relative_to(p):
-            raise UsageError(f"refusing to write the site into {output}: it overlaps {p}")
+            raise UsageError(f"refusing to write the site into {output}: it overlaps {p}, which the build reads; "
+                             "choose a separate folder such as site/")
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"refusing to write the site into {output}: it is a file, not a folder")
+    if out.is_dir() and not looks_like_site(out):
+        raise UsageError(f"refusing to replace {output}: it holds files that athar did not build; "
+                         "remove them or choose another --output folder")
+
+
+_PACKAGE = Path(__file__).resolve().parent
+"""athar's own code: never an output folder."""
+
+
+def looks_like_site(folder: Path) -> bool:
+    """Whether a folder is empty or an earlier athar build (safe to replace)."""
+    try:
+        entries = {p.name for p in folder.iterdir()}
+    except OSError:
+        return False
+    return not entries or ({"index.html", "articles"} <= entries and (folder / "articles").is_dir())
+
+
+@contextmanager
+def held_signals() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM until the block is done (they are delivered after).
+
+    Used around the renames that swap the site in and the clean-up of
+    temporary folders, so an interrupt cannot leave half of either.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signals are delivered to the main thread only
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+def _parent(output: Path) -> Path:
+    """The folder holding ``output`` (the output itself may be a symlink, which is replaced, not followed)."""
+    return Path(os.path.abspath(output)).parent.resolve()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def clean_stale(parent: Path, force: bool = False) -> list[Path]:
+    """Remove temporary folders left by killed builds; returns what was removed.
+
+    Only folders whose builder process is gone are removed, unless
+    ``force`` (``athar build --clean``), which removes them all.
+    """
+    removed = []
+    for p in sorted(Path(parent).glob(".athar-*-*")):
+        match = _STALE_RE.match(p.name)
+        legacy = p.name.startswith((TMP_PREFIX, OLD_PREFIX)) and not match
+        if (match and not _alive(int(match.group(1)))) or ((match or legacy) and force):
+            with held_signals():
+                shutil.rmtree(p, ignore_errors=True)
+            removed.append(p)
+    return removed
 
 
 @contextmanager
 def staging(output: Path) -> Iterator[Path]:
-    """A fresh folder beside ``output``, swapped in only if the block succeeds."""
+    """A fresh folder beside ``output``, swapped in only if the block succeeds.
+
+    On any failure or interrupt the folder is removed and ``output`` is
+    left exactly as it was.
+    """
     output = Path(output)
-    parent = output.resolve().parent
-    parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=TMP_PREFIX, dir=parent))
+    parent = _parent(output)
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        clean_stale(parent)
+        tmp = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{os.getpid()}-", dir=parent))
+    except OSError as exc:
+        raise WriteError(f"cannot write into {parent}: {exc.strerror or exc}") from exc
     try:
         yield tmp
-        _swap(tmp, output)
+        with held_signals():
+            _swap(tmp, output)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        with held_signals():
+            shutil.rmtree(tmp, ignore_errors=True)
         raise
 
 
@@ -92,25 +188,26 @@ def write_file(root: Path, rel: str, data: bytes) -> None:
 
 
 def _swap(tmp: Path, output: Path) -> None:
-    """Replace ``output`` by ``tmp``; the old site is removed only after."""
+    """Replace ``output`` by ``tmp``; the old site is removed only after.
+
+    Called with signals held.  Between the two renames the old site sits
+    beside the new one under a temporary name; if the second rename fails,
+    the first is undone.
+    """
     os.chmod(tmp, 0o755)
-    if output.exists() or output.is_symlink():
-        old = Path(tempfile.mkdtemp(prefix=OLD_PREFIX, dir=tmp.parent))
-        os.rmdir(old)
-        os.rename(output, old)
-        try:
+    try:
+        if output.exists() or output.is_symlink():
+            old = Path(tempfile.mkdtemp(prefix=f"{OLD_PREFIX}{os.getpid()}-", dir=tmp.parent))
+            os.rmdir(old)
+            os.rename(output, old)
+            try:
+                os.rename(tmp, output)
+            except BaseException:
+                os.rename(old, output)
+                raise
+            shutil.rmtree(old, ignore_errors=True)
+        else:
             os.rename(tmp, output)
-        except BaseException:
-            os.rename(old, output)
-            raise
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.rename(tmp, output)
+    except OSError as exc:
+        raise WriteError(f"cannot replace {output}: {exc.strerror or exc}") from exc
 
-
-def clean_stale(parent: Path) -> None:
-    """Remove temporary folders an earlier, killed build left behind."""
-    for p in parent.glob(TMP_PREFIX + "*"):
-        shutil.rmtree(p, ignore_errors=True)
-    for p in parent.glob(OLD_PREFIX + "*"):
-        shutil.rmtree(p, ignore_errors=True)
