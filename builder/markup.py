@@ -11,6 +11,7 @@ overlap of annotations produces valid, well-nested HTML.
 from __future__ import annotations
 
 import html
+from bisect import bisect_left, bisect_right
 import re
 from dataclasses import dataclass
 from typing import Callable, Sequence
@@ -111,19 +112,20 @@ def mark_spans(fragment: str, marks: Sequence[Mark]) -> str:
 
     Text is cut into runs where the set of active marks is constant; each
     run is wrapped in its marks, longest outermost.  A link never goes
-    inside another link (HTML forbids it): the outer link wins.
+    inside another link (HTML forbids it): the outer link wins.  One sweep
+    from start to end keeps the active marks, so the cost grows with the
+    text plus the marks, not their product.
     """
+    marks = [m for m in marks if m.start < m.end]
     if not marks:
         return fragment
-    boundaries: dict[int, list[Mark]] = {}
-    for m in marks:
-        boundaries.setdefault(m.start, [])
-        boundaries.setdefault(m.end, [])
+    starts: dict[int, list[Mark]] = {}
     ends: dict[int, list[Mark]] = {}
     for m in marks:
+        starts.setdefault(m.start, []).append(m)
         ends.setdefault(m.end, []).append(m)
-    cuts = sorted(boundaries)
-    ordered = sorted(marks, key=lambda m: (m.start, -(m.end - m.start)))
+    cuts = sorted(set(starts) | set(ends))
+    active: list[Mark] = []
     out: list[str] = []
     pos = 0
     for token in tokenize(fragment):
@@ -132,13 +134,20 @@ def mark_spans(fragment: str, marks: Sequence[Mark]) -> str:
             continue
         text = token.value
         t_start, t_end = pos, pos + len(text)
-        points = [t_start] + [c for c in cuts if t_start < c < t_end] + [t_end]
+        points = [t_start, *cuts[bisect_right(cuts, t_start):bisect_left(cuts, t_end)], t_end]
         for a, b in zip(points, points[1:]):
-            active = [m for m in ordered if m.start <= a and m.end >= b and m.start < m.end]
-            out.append(_wrap(html.escape(text[a - t_start:b - t_start], quote=False), active))
-            out.extend(m.after for m in ends.get(b, []) if m.after)
+            if a in ends or a in starts:
+                active = [m for m in active if m.end > a] + starts.get(a, [])
+                active.sort(key=_outer_first)
+            piece = html.escape(text[a - t_start:b - t_start], quote=False)
+            out.append(_wrap(piece, active) if active else piece)
+            out.extend(m.after for m in ends.get(b, ()) if m.after)
         pos = t_end
     return "".join(out)
+
+
+def _outer_first(m: Mark) -> tuple[int, int]:
+    return (m.start, m.start - m.end)
 
 
 def _wrap(escaped: str, active: list[Mark]) -> str:
