@@ -33,7 +33,7 @@
     pop.id = "ann-pop";
     pop.setAttribute("role", "tooltip");
     pop.hidden = true;
-    document.body.appendChild(pop);
+    (document.querySelector("main") || document.body).appendChild(pop); /* inside a landmark, outside the text */
 
     var handles = body.querySelectorAll("a.m[data-ann], a.mref[data-ann]");
     Array.prototype.forEach.call(handles, function (handle) {
