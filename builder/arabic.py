@@ -71,19 +71,34 @@ class _FoldTable(dict):  # type: ignore[type-arg]
         return folded
 
 
-class _LengthTable(dict):  # type: ignore[type-arg]
-    """Code point -> one character whose code is the folded length (for offset maps)."""
-
-    def __missing__(self, code: int) -> str:
-        marker = chr(len(_FOLD[code]))
-        self[code] = marker
-        return marker
-
-
 _FOLD = _FoldTable()
-_LENGTH = _LengthTable()
-_ONE = "\x01"
-_NOT_ONE = re.compile("[^\x01]")
+
+
+class _OddChars:
+    """A regex matching the characters seen so far that do not fold to exactly one character.
+
+    Those (dropped marks, expanded ligatures) are the only places where
+    folded and original offsets drift apart; finding them with a regex keeps
+    :meth:`Folded.of` at C speed.  Grows as new characters are seen.
+    """
+
+    def __init__(self) -> None:
+        self.seen: set[str] = set()
+        self.odd: set[str] = set()
+        self.regex = re.compile("(?!)")
+
+    def __call__(self, text: str) -> re.Pattern[str]:
+        new = set(text).difference(self.seen)
+        if new:
+            self.seen.update(new)
+            odd = {c for c in new if len(_FOLD[ord(c)]) != 1}
+            if odd:
+                self.odd.update(odd)
+                self.regex = re.compile("[" + "".join(re.escape(c) for c in sorted(self.odd)) + "]")
+        return self.regex
+
+
+_odd_chars = _OddChars()
 
 
 def normalize(text: str) -> str:
@@ -96,8 +111,9 @@ class Folded:
     """Folded text that can map its offsets back to the original text.
 
     Most characters fold to exactly one character; only the exceptions
-    (dropped marks, expanded ligatures) are recorded, so building one is
-    two ``str.translate`` calls and mapping an offset is a binary search.
+    (dropped marks, expanded ligatures) are recorded, so building one is a
+    ``str.translate`` and a regex scan, and mapping an offset is a binary
+    search.
     """
 
     original: str
@@ -108,11 +124,10 @@ class Folded:
 
     @classmethod
     def of(cls, original: str) -> "Folded":
-        lengths = original.translate(_LENGTH)
         exc, at, size = [], [], []
         shift = 0
-        for m in _NOT_ONE.finditer(lengths):
-            i, n = m.start(), ord(m.group())
+        for m in _odd_chars(original).finditer(original):
+            i, n = m.start(), len(_FOLD[ord(m.group())])
             exc.append(i)
             at.append(i + shift)
             size.append(n)

@@ -19,13 +19,14 @@ annotated place or actor mention.  A name shared by two entities is
 ambiguous and never linked automatically (``athar check --suggest`` says so).
 
 The matcher is built once per corpus: a dict from every surface form of a
-name's first word (with each clitic combination) to the names starting
-with it, so matching an article costs one fold and one dict look-up per
-word, whatever the size of the registry.
+name's first word (with each clitic combination) to a trie of the words
+that follow, so matching an article costs one fold and about one dict
+look-up per word, whatever the size of the registry.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Iterable, Iterator, Mapping
@@ -36,24 +37,20 @@ from builder.model import Actor, Place, Span
 _CONJUNCTIONS = ("", "و", "ف")
 _PREPOSITIONS = ("", "ب", "ك", "ل")
 _ARABIC_LETTER = range(0x0620, 0x064B)
-_SEPARATORS = frozenset(" \t\n\r\f\v\u00a0-\u2010\u2011")
+_FOLLOWING = re.compile(r"[ \t\n\r\f\v\u00a0\-\u2010\u2011]+([^\W_]+)")
+"""The next word of a many-word name: after spaces or a hyphen only."""
 
 Ref = tuple[str, str]  # (kind, id)
 
 
-@dataclass(frozen=True)
-class _Candidate:
-    """A name that may start at a word: how many clitic letters precede it, and its other words."""
+class _Node:
+    """A word trie node: the words that may follow, and the entity whose name ends here."""
 
-    clitics: int
-    rest: tuple[str, ...]
-    kind: str
-    ident: str
+    __slots__ = ("next", "ref")
 
-    @property
-    def order(self) -> tuple[int, int, str, str]:
-        """Longest name first, then the fewest clitics (the plainest reading)."""
-        return (-len(self.rest), self.clitics, self.kind, self.ident)
+    def __init__(self) -> None:
+        self.next: dict[str, _Node] = {}
+        self.ref: Ref | None = None
 
 
 @dataclass(frozen=True)
@@ -101,14 +98,18 @@ class MentionMatcher:
         names = registry_names(places, actors)
         self.ambiguous: dict[tuple[str, ...], tuple[Ref, ...]] = {
             key: tuple(sorted(refs)) for key, refs in sorted(names.items()) if len(refs) > 1}
-        forms: dict[str, list[_Candidate]] = defaultdict(list)
-        for key, refs in names.items():
+        # first word as written (with clitics) -> {number of clitic letters: trie of the following words}
+        self.forms: dict[str, dict[int, _Node]] = defaultdict(dict)
+        for key, refs in sorted(names.items()):
             if len(refs) != 1:
                 continue
-            kind, ident = next(iter(refs))
             for surface, clitics in surface_forms(key[0]):
-                forms[surface].append(_Candidate(clitics, key[1:], kind, ident))
-        self.forms = {s: tuple(sorted(set(c), key=lambda x: x.order)) for s, c in forms.items()}
+                node = self.forms[surface].setdefault(clitics, _Node())
+                for word in key[1:]:
+                    node = node.next.setdefault(word, _Node())
+                if node.ref is None:  # the same reading of two names: the first (sorted) wins
+                    node.ref = next(iter(refs))
+        self.forms = dict(self.forms)
         self._firsts = frozenset(self.forms)
 
     def find(self, text: str, spans: Iterable[Span] = ()) -> list[Span]:
@@ -118,37 +119,47 @@ class MentionMatcher:
     def mentions(self, text: str, spans: Iterable[Span] = ()) -> list[AutoMention]:
         """Like :meth:`find`, with the verbatim text of each span."""
         folded = Folded.of(text)
-        if self._firsts.isdisjoint(WORD.findall(folded.text)):
+        present = self._firsts.intersection(WORD.findall(folded.text))
+        if not present:
             return []
         taken = sorted((s.start, s.end) for s in spans if s.kind in ("place", "actor") and not s.auto)
-        tokens = list(WORD.finditer(folded.text))
         found: list[AutoMention] = []
-        t = 0
-        while t < len(tokens):
-            hit = self._match_at(folded, tokens, t)
-            if hit is None:
-                t += 1
+        cursor = 0
+        for at, word in _occurrences(folded.text, present):
+            if at < cursor:
                 continue
-            candidate, last = hit
-            start, end = self._original_span(folded, tokens[t].start() + candidate.clitics, tokens[last].end())
+            hit = self._match_at(folded.text, at, word)
+            if hit is None:
+                continue
+            (kind, ident), clitics, last = hit
+            start, end = self._original_span(folded, at + clitics, last)
             if not _overlaps(taken, start, end):
-                found.append(AutoMention(Span(start, end, candidate.kind, candidate.ident, auto=True), text[start:end]))
-            t = last + 1
+                found.append(AutoMention(Span(start, end, kind, ident, auto=True), text[start:end]))
+            cursor = last
         return found
 
-    def _match_at(self, folded: Folded, tokens: list, t: int) -> tuple[_Candidate, int] | None:  # type: ignore[type-arg]
-        """The longest name starting at token ``t``, and the index of its last token."""
-        candidates = self.forms.get(tokens[t].group())
-        if not candidates:
-            return None
-        for candidate in candidates:
-            last = t + len(candidate.rest)
-            if last >= len(tokens):
-                continue
-            if all(tokens[t + 1 + k].group() == word and _joined(folded.text, tokens[t + k].end(), tokens[t + 1 + k].start())
-                   for k, word in enumerate(candidate.rest)):
-                return candidate, last
-        return None
+    def _match_at(self, text: str, at: int, word: str) -> tuple[Ref, int, int] | None:
+        """The longest name whose first word is ``word`` at ``at``: its entity, clitic letters, folded end.
+
+        Of two readings of the same length, the one with fewer clitics wins.
+        """
+        roots = self.forms[word]
+        best: tuple[Ref, int, int] | None = None
+        for clitics in sorted(roots):
+            node: _Node | None = roots[clitics]
+            pos = at + len(word)
+            hit = (node.ref, clitics, pos) if node.ref else None
+            while node.next:
+                following = _FOLLOWING.match(text, pos)
+                node = node.next.get(following.group(1)) if following else None
+                if node is None:
+                    break
+                pos = following.end()  # type: ignore[union-attr]
+                if node.ref:
+                    hit = (node.ref, clitics, pos)
+            if hit and (best is None or hit[2] > best[2]):
+                best = hit
+        return best
 
     @staticmethod
     def _original_span(folded: Folded, j: int, k: int) -> tuple[int, int]:
@@ -160,10 +171,19 @@ class MentionMatcher:
         return start, end
 
 
-def _joined(text: str, a: int, b: int) -> bool:
-    """Whether two words of a name are separated only by spaces or a hyphen."""
-    gap = text[a:b]
-    return bool(gap) and all(c in _SEPARATORS for c in gap)
+def _occurrences(text: str, present: Iterable[str]) -> list[tuple[int, str]]:
+    """Where each of ``present`` occurs in ``text`` as a whole word, in text order."""
+    out = []
+    for word in present:
+        size = len(word)
+        at = text.find(word)
+        while at != -1:
+            end = at + size
+            if (at == 0 or not text[at - 1].isalnum()) and (end == len(text) or not text[end].isalnum()):
+                out.append((at, word))
+            at = text.find(word, at + 1)
+    out.sort()
+    return out
 
 
 def _overlaps(taken: list[tuple[int, int]], start: int, end: int) -> bool:
