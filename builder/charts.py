@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from typing import Callable
 
 from builder.model import Corpus, Event, Place
 from builder.timeline import Timeline
@@ -119,6 +120,7 @@ MAP_MIN_SPAN = 4.0  # degrees of latitude shown at least, for context
 MAP_PAD = 0.2
 LABEL_SIZE = 22
 OUTLINES = "static/data/country-outlines.json"
+Box = tuple[float, float, float, float]  # west/left, south/top, east/right, north/bottom
 
 
 @dataclass(frozen=True)
@@ -143,10 +145,10 @@ class MapChart:
 
 def map_chart(corpus: Corpus, outline_file: Path | None, counts: dict[str, int]) -> MapChart | None:
     """Every place with coordinates as a dot over country outlines (equirectangular)."""
-    located = [p for p in corpus.places.values() if p.lat is not None and p.lon is not None]
+    located = [(p, p.lon, p.lat) for p in corpus.places.values() if p.lat is not None and p.lon is not None]
     if not located:
         return None
-    west, south, east, north, height = _frame(located)
+    west, south, east, north, height = _frame([(lon, lat) for _, lon, lat in located])
     kx = MAP_WIDTH / (east - west)
     ky = height / (north - south)
 
@@ -155,11 +157,11 @@ def map_chart(corpus: Corpus, outline_file: Path | None, counts: dict[str, int])
 
     source, countries = _outlines(outline_file)
     paths = tuple(p for p in (_path(rings, (west, south, east, north), project) for rings in countries) if p)
-    order = sorted(located, key=lambda p: (-counts.get(p.id, 0), p.name, p.id))
-    placed: list[tuple[float, float, float, float]] = []
-    dots = [project(p.lon, p.lat) for p in order]  # type: ignore[arg-type]
+    order = sorted(located, key=lambda t: (-counts.get(t[0].id, 0), t[0].name, t[0].id))
+    dots = [project(lon, lat) for _, lon, lat in order]
+    placed: list[Box] = []
     points = []
-    for place, (x, y) in zip(order, dots):
+    for (place, _, _), (x, y) in zip(order, dots):
         label_x, anchor = _label(place.name, x, y, placed, dots)
         points.append(MapPoint(place, _r(x), _r(y), label_x, anchor))
     points.sort(key=lambda p: p.place.id)
@@ -167,14 +169,14 @@ def map_chart(corpus: Corpus, outline_file: Path | None, counts: dict[str, int])
                     (_r(west), _r(south), _r(east), _r(north)), source)
 
 
-def _frame(places: list[Place]) -> tuple[float, float, float, float, float]:
+def _frame(coords: list[tuple[float, float]]) -> tuple[float, float, float, float, float]:
     """The lon/lat box to show and the picture's height, keeping shapes true at mid-latitude."""
-    lons = [p.lon for p in places]  # type: ignore[misc]
-    lats = [p.lat for p in places]  # type: ignore[misc]
-    mid = (min(lats) + max(lats)) / 2  # type: ignore[type-var]
+    lons = [lon for lon, _ in coords]
+    lats = [lat for _, lat in coords]
+    mid = (min(lats) + max(lats)) / 2
     k = math.cos(math.radians(mid))
-    lat_span = max(MAP_MIN_SPAN, (max(lats) - min(lats)) * (1 + 2 * MAP_PAD))  # type: ignore[operator]
-    lon_span = max(lat_span / k * 0.6, (max(lons) - min(lons)) * (1 + 2 * MAP_PAD))  # type: ignore[operator]
+    lat_span = max(MAP_MIN_SPAN, (max(lats) - min(lats)) * (1 + 2 * MAP_PAD))
+    lon_span = max(lat_span / k * 0.6, (max(lons) - min(lons)) * (1 + 2 * MAP_PAD))
     height = MAP_WIDTH * lat_span / (lon_span * k)
     if height > MAP_WIDTH * 0.9:  # too tall: widen
         lon_span = lat_span / (0.9 * k)
@@ -182,9 +184,8 @@ def _frame(places: list[Place]) -> tuple[float, float, float, float, float]:
     elif height < MAP_WIDTH * 0.5:  # too flat: show more north and south
         lat_span = lon_span * k * 0.5
         height = MAP_WIDTH * 0.5
-    cx = (min(lons) + max(lons)) / 2  # type: ignore[operator]
-    cy = mid
-    return cx - lon_span / 2, cy - lat_span / 2, cx + lon_span / 2, cy + lat_span / 2, height
+    cx = (min(lons) + max(lons)) / 2
+    return cx - lon_span / 2, mid - lat_span / 2, cx + lon_span / 2, mid + lat_span / 2, height
 
 
 @lru_cache(maxsize=4)
@@ -195,7 +196,7 @@ def _outlines(path: Path | None) -> tuple[str, tuple[tuple[tuple[float, ...], ..
     return data.get("source", ""), tuple(tuple(tuple(r) for r in c["rings"]) for c in data["countries"])
 
 
-def _path(rings: tuple[tuple[float, ...], ...], box: tuple[float, float, float, float], project) -> str:  # type: ignore[no-untyped-def]
+def _path(rings: tuple[tuple[float, ...], ...], box: Box, project: Callable[[float, float], tuple[float, float]]) -> str:
     """SVG path data of a country's rings that touch the box; nearby points merged."""
     west, south, east, north = box
     parts = []
@@ -216,8 +217,7 @@ def _path(rings: tuple[tuple[float, ...], ...], box: tuple[float, float, float, 
     return "".join(parts)
 
 
-def _label(name: str, x: float, y: float, placed: list[tuple[float, float, float, float]],
-           dots: list[tuple[float, float]]) -> tuple[float | None, str]:
+def _label(name: str, x: float, y: float, placed: list[Box], dots: list[tuple[float, float]]) -> tuple[float | None, str]:
     """Put a label west of its dot (RTL reading), else east, else none."""
     width = LABEL_SIZE * 0.5 * len(name) + 4
     half = LABEL_SIZE * 0.6
@@ -233,7 +233,7 @@ def _label(name: str, x: float, y: float, placed: list[tuple[float, float, float
     return None, "start"
 
 
-def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+def _overlap(a: Box, b: Box) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 

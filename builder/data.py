@@ -79,7 +79,8 @@ def events_csv(corpus: Corpus, timeline: Timeline) -> bytes:
             "actor2": SEP.join(actors[1:]), "source": SEP.join(s.title for s in ev.sources),
             "notes": strip_tags(ev.description_html), "articles": SEP.join(r.slug for r in entry.reports),
         }
-        for place in [corpus.places[p] for p in ev.places] or [None]:
+        places: list[Place | None] = [corpus.places[p] for p in ev.places] or [None]
+        for place in places:
             row = {**common, **_location(place)}
             writer.writerow([row[c] for c in CSV_COLUMNS])
     return out.getvalue().encode("utf-8")
@@ -131,14 +132,14 @@ def places_geojson(corpus: Corpus, timeline: Timeline, urls: PublicURLs) -> dict
     """A FeatureCollection of the places that have coordinates (RFC 7946: [lon, lat])."""
     events_at: dict[str, list[str]] = {}
     for entry in timeline.entries:
-        for p in entry.event.places:
-            events_at.setdefault(p, []).append(entry.event.id)
+        for pid in entry.event.places:
+            events_at.setdefault(pid, []).append(entry.event.id)
     articles_at: dict[str, list[str]] = {}
     for a in corpus.articles.values():
-        for p in a.place_ids:
-            articles_at.setdefault(p, []).append(a.slug)
+        for pid in a.place_ids:
+            articles_at.setdefault(pid, []).append(a.slug)
     features = []
-    for p in sorted(corpus.places.values(), key=lambda p: p.id):
+    for p in sorted(corpus.places.values(), key=lambda place: place.id):
         if p.lat is None or p.lon is None:
             continue
         features.append({
@@ -176,13 +177,15 @@ def corpus_json(corpus: Corpus, timeline: Timeline, urls: PublicURLs) -> dict[st
 def _article(a: Article, corpus: Corpus, urls: PublicURLs) -> dict[str, Any]:
     """An article with its text and every annotation resolved to [start, end) offsets in ``text``."""
     text = a.body_text
-    names = {"place": corpus.places, "actor": corpus.actors}
+
+    def name(kind: str, ref: str) -> str:
+        return corpus.places[ref].name if kind == "place" else corpus.actors[ref].name
     return {
         "slug": a.slug, "url": urls(urls.links.article(a.slug)), "title": a.title, "date": a.date.isoformat(),
         "source": a.source, "source_url": a.source_url, "author": a.author, "dateline": a.dateline,
         "retrieved": a.retrieved.isoformat() if a.retrieved else None, "language": a.language,
         "tags": [t.name for t in a.tags], "text": text,
-        "mentions": [{"kind": s.kind, "ref": s.ref, "name": names[s.kind][s.ref].name, "start": s.start, "end": s.end,
+        "mentions": [{"kind": s.kind, "ref": s.ref, "name": name(s.kind, s.ref), "start": s.start, "end": s.end,
                       "text": text[s.start:s.end], "auto": s.auto}
                      for s in a.spans if s.kind in ("place", "actor")],
         "events": [{"ref": r.event_id, "title": corpus.events[r.event_id].title, "start": r.span.start,

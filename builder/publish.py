@@ -151,7 +151,8 @@ class Publisher:
         d = self.describe
         url = self.links.url(page_url)
         title, description, image, og_type = s.title, s.description, P.SITE_CARD, "website"
-        published, tags = None, ()
+        published: str | None = None
+        tags: tuple[str, ...] = ()
         if template == "article.html":
             a: Article = context["article"]
             title, description, image, og_type = a.title, excerpt(a.body_text), P.article_card(a.slug), "article"
