@@ -22,7 +22,7 @@ import jinja2
 from builder.arabic import digits, sort_key
 from builder.fmt import Formatter
 from builder.indexes import Indexes, Neighbours
-from builder.markup import Mark, excerpt, mark_spans
+from builder.markup import Mark, excerpt, mark_spans, strip_tags
 from builder.model import Article, Corpus
 from builder.publish import Publisher, publish_outputs
 
@@ -159,6 +159,7 @@ class Renderer:
         self.links = Links(corpus.settings.base_path)
         env = make_environment(user_templates)
         env.filters.update(Formatter(corpus.settings).filters())
+        env.filters["textdir"] = text_direction
         env.globals.update(
             site=corpus.settings,
             corpus=corpus,
@@ -316,7 +317,7 @@ def _annotation_data(article: Article, corpus: Corpus, indexes: Indexes, links: 
             lines = [line("أسماء أخرى" if kind == "actor" else "تهجئات أخرى", "، ".join(entity.aliases))] if entity.aliases else []
             data[f"{kind}:{ident}"] = {
                 "kind": kind, "label": KIND_LABELS[kind], "name": entity.name, "name_en": entity.name_en or "",
-                "url": links.entity(kind, ident), "lines": lines, "note": "",
+                "url": links.entity(kind, ident), "lines": lines, "note": "", "note_dir": "rtl",
             }
     for n, report in enumerate(article.events, 1):
         event = corpus.events[report.event_id]
@@ -329,13 +330,27 @@ def _annotation_data(article: Article, corpus: Corpus, indexes: Indexes, links: 
         data[f"event:{event.id}"] = {
             "kind": "event", "label": f"{KIND_LABELS['event']} {fmt.num(n)}", "name": event.title,
             "name_en": event.title_en or "", "url": links.event(event.id), "lines": lines, "note": report.note_html,
+            "note_dir": text_direction(report.note_html),
         }
     for note in article.notes:
         data[f"note:{note.number}"] = {
             "kind": "note", "label": f"{KIND_LABELS['note']} {fmt.num(note.number)}", "name": "", "name_en": "",
-            "url": f"#note-{note.number}", "lines": [], "note": note.html,
+            "url": f"#note-{note.number}", "lines": [], "note": note.html, "note_dir": text_direction(note.html),
         }
     return data
+
+
+def text_direction(fragment: str) -> str:
+    """"ltr" for a researcher's note or description mostly in Latin letters, else "rtl".
+
+    ``dir="auto"`` follows the first strong letter, so an English note that
+    opens by quoting the Arabic text («القايم» here ...) would be laid out
+    right to left and its punctuation scrambled; counting letters does not.
+    """
+    text = strip_tags(fragment)
+    latin = sum(1 for ch in text if ch.isascii() and ch.isalpha())
+    arabic = sum(1 for ch in text if "\u0600" <= ch <= "\u06ff" and ch.isalpha())
+    return "ltr" if latin > arabic else "rtl"
 
 
 def json_script(value: Any) -> str:
