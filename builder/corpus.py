@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 from urllib.parse import urlsplit
 
 from builder.anchor import FlatText, find_all, nearest
@@ -31,11 +31,11 @@ def build_corpus(content: Content, problems: Problems, base_url: str | None = No
     event_entries = _unique(content.registries.get("events", []), "event", problems)
     place_map = {pid: _place(e) for pid, e in places.items()}
     actor_map = {aid: _actor(e) for aid, e in actors.items()}
-    event_map = {eid: _event(e, place_map, actor_map, problems) for eid, e in event_entries.items()}
-    registry = _Registry(place_map, actor_map, event_map)
+    event_map = {eid: _event(e, place_map, actor_map, problems, content.reported) for eid, e in event_entries.items()}
+    registry = _Registry(place_map, actor_map, event_map, content.reported)
     sources = _unique_articles(content.articles, problems)
     articles = [_article(src, settings, registry, problems) for src in sources.values()]
-    known_slugs = set(sources)
+    known_slugs = set(sources) | content.broken.get("article", set())  # a broken article is reported once
     for src in sources.values():
         _check_related(src, known_slugs, problems)
     articles.sort(key=lambda a: (-a.date.toordinal(), a.slug))
@@ -131,22 +131,25 @@ def _actor(e: dict[str, Any]) -> Actor:
     )
 
 
-def _resolve_ids(pairs: Iterable[tuple[str, Loc]], known: dict[str, Any], kind: str, problems: Problems) -> tuple[str, ...]:
+def _resolve_ids(pairs: Iterable[tuple[str, Loc]], known: dict[str, Any], kind: str, problems: Problems,
+                 reported: Callable[[str, str], bool]) -> tuple[str, ...]:
     out = []
     for ident, loc in pairs:
         if ident not in known:
-            problems.error(loc, f"unknown {kind} id '{ident}'",
-                           did_you_mean(ident, known) or f"add it to {kind}s.yaml first")
+            if not reported(kind, ident):  # else its own entry's error already explains it
+                problems.error(loc, f"unknown {kind} id '{ident}'",
+                               did_you_mean(ident, known) or f"add it to {kind}s.yaml first")
         elif ident not in out:
             out.append(ident)
     return tuple(out)
 
 
-def _event(e: dict[str, Any], places: dict[str, Place], actors: dict[str, Actor], problems: Problems) -> Event:
+def _event(e: dict[str, Any], places: dict[str, Place], actors: dict[str, Actor], problems: Problems,
+           reported: Callable[[str, str], bool]) -> Event:
     return Event(
         id=e["id"], title=e["title"], date=e["date"], title_en=e.get("title_en"), type=e.get("type"),
-        places=_resolve_ids(e.get("places", ()), places, "place", problems),
-        actors=_resolve_ids(e.get("actors", ()), actors, "actor", problems),
+        places=_resolve_ids(e.get("places", ()), places, "place", problems, reported),
+        actors=_resolve_ids(e.get("actors", ()), actors, "actor", problems, reported),
         sources=tuple(Source(s["title"], s.get("url")) for s in e.get("sources", ())),
         description_html=_markdown_field(e, "description"),
     )
@@ -155,11 +158,13 @@ def _event(e: dict[str, Any], places: dict[str, Place], actors: dict[str, Actor]
 class _Registry:
     """The entities an article may refer to."""
 
-    def __init__(self, places: dict[str, Place], actors: dict[str, Actor], events: dict[str, Event]):
+    def __init__(self, places: dict[str, Place], actors: dict[str, Actor], events: dict[str, Event],
+                 reported: Callable[[str, str], bool] = lambda kind, ident: False):
         self.places = places
         self.actors = actors
         self.events = events
         self.matcher: Any = None  # builder.mentions.MentionMatcher, built on first use
+        self.reported = reported  # ids whose own error was already reported (no cascade)
 
     def of(self, kind: str) -> dict[str, Any]:
         return {"place": self.places, "actor": self.actors, "event": self.events}[kind]
@@ -274,8 +279,9 @@ def _mention_spans(m: dict[str, Any], flat: FlatText, text: str, registry: _Regi
     kind, ident = m["ref"]
     known = registry.of(kind)
     if ident not in known:
-        problems.error(_at(m, "ref"), f"unknown {kind} id '{ident}'",
-                       did_you_mean(ident, known) or f"add it to {kind}s.yaml first")
+        if not registry.reported(kind, ident):
+            problems.error(_at(m, "ref"), f"unknown {kind} id '{ident}'",
+                           did_you_mean(ident, known) or f"add it to {kind}s.yaml first")
         return []
     ranges = _locate(m, flat, text, f"{kind} mention", problems, whole_words=True, default_all=True)
     return [Span(a, b, kind, ident) for a, b in ranges]
@@ -284,8 +290,9 @@ def _mention_spans(m: dict[str, Any], flat: FlatText, text: str, registry: _Regi
 def _event_report(e: dict[str, Any], flat: FlatText, text: str, registry: _Registry, problems: Problems) -> EventReport | None:
     ident = e["ref"]
     if ident not in registry.events:
-        problems.error(_at(e, "ref"), f"unknown event id '{ident}'",
-                       did_you_mean(ident, registry.events) or "add it to events.yaml first")
+        if not registry.reported("event", ident):
+            problems.error(_at(e, "ref"), f"unknown event id '{ident}'",
+                           did_you_mean(ident, registry.events) or "add it to events.yaml first")
         return None
     ranges = _locate(e, flat, text, "event", problems)
     if len(ranges) != 1:

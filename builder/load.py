@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from builder.errors import Loc, Problems
-from builder.schema import ANNOTATIONS, FRONT_MATTER, LIST_FILES, SITE, Record, validate, ID_RE, suggest_id
-from builder.source import LList, parse_yaml, read_text
+from builder.schema import ANNOTATIONS, FRONT_MATTER, ID_RE, INVISIBLE, LIST_FILES, SITE, Record, suggest_id, validate
+from builder.source import LDict, LList, describe, parse_yaml, read_text
 
 REGISTRIES = ("places", "actors", "events")
 
@@ -41,6 +41,31 @@ class Content:
     site_loc: Loc
     registries: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     articles: list[ArticleSource] = field(default_factory=list)
+    broken: dict[str, set[str]] = field(default_factory=dict)
+    """Ids (by kind: place, actor, event, article) whose entry has an error already reported."""
+    unreadable: set[str] = field(default_factory=set)
+    """Kinds with a file that could not be read at all: any id of theirs may exist."""
+
+    def reported(self, kind: str, ident: str) -> bool:
+        """Whether a reference to an unknown ``ident`` is explained by an error already reported.
+
+        One mistake should give one message: a place whose entry failed, or
+        a places.yaml that does not parse, must not also make every
+        reference to it an "unknown place" error.
+        """
+        return kind in self.unreadable or ident in self.broken.get(kind, set())
+
+    def mark_broken(self, kind: str, raw_id: Any) -> None:
+        """Remember the id of an entry that failed validation.
+
+        When the id itself is missing or invalid, nobody can tell how other
+        files refer to the entry, so no reference of that kind is reported.
+        """
+        text = "".join(c for c in str(raw_id) if c not in INVISIBLE).strip()
+        if isinstance(raw_id, (str, int)) and not isinstance(raw_id, bool) and ID_RE.match(text):
+            self.broken.setdefault(kind, set()).add(text)
+        else:
+            self.unreadable.add(kind)
 
 
 def load(root: Path, problems: Problems) -> Content:
@@ -54,8 +79,8 @@ def load(root: Path, problems: Problems) -> Content:
     site = _load_site(site_path, problems)
     content = Content(root, site, Loc(site_path))
     for name in REGISTRIES:
-        content.registries[name] = _load_registry(root, name, LIST_FILES[name], problems)
-    content.articles = _load_articles(root / "articles", problems)
+        content.registries[name] = _load_registry(root, name, LIST_FILES[name], problems, content)
+    content.articles = _load_articles(root / "articles", problems, content)
     return content
 
 
@@ -83,27 +108,48 @@ def _yaml_file(path: Path, problems: Problems) -> Any:
     return data
 
 
-def _registry_files(root: Path, name: str) -> list[Path]:
+def _hidden(path: Path, root: Path) -> bool:
+    """Editor backups and system files (.#one.md, ._one.md, .git/) are not content."""
+    return any(part.startswith(".") for part in path.relative_to(root).parts)
+
+
+def _registry_files(root: Path, name: str, problems: Problems) -> list[Path] | None:
+    """``name.yaml`` and/or ``name/**/*.yaml`` in a stable order; None if misplaced."""
     files = []
-    single = root / f"{name}.yaml"
-    if single.is_file():
-        files.append(single)
+    for single in (root / f"{name}.yaml", root / f"{name}.yml"):
+        if single.is_dir():
+            problems.error(Loc(single), f"{single.name} is a folder, but a file is expected here",
+                           f"a registry folder is called {name}/ (files {name}/*.yaml); rename it")
+            return None
+        if single.exists():
+            files.append(single)
     folder = root / name
-    if folder.is_dir():
-        files.extend(sorted(p for p in folder.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()))
+    if folder.exists() and not folder.is_dir():
+        problems.error(Loc(folder), f"{name} is a file, but a registry folder is expected here",
+                       f"rename it to {name}.yaml")
+        return None
+    elif folder.is_dir():
+        files.extend(sorted(p for p in folder.rglob("*")
+                            if p.suffix in (".yaml", ".yml") and not _hidden(p, folder) and not p.is_dir()))
     return files
 
 
-def _load_registry(root: Path, name: str, record: Record, problems: Problems) -> list[dict[str, Any]]:
+def _load_registry(root: Path, name: str, record: Record, problems: Problems, content: Content) -> list[dict[str, Any]]:
     """Load a registry as a list of validated entries, each with its ``_loc``."""
     entries: list[dict[str, Any]] = []
-    for path in _registry_files(root, name):
+    files = _registry_files(root, name, problems)
+    if files is None:
+        content.unreadable.add(record.name)
+        return entries
+    for path in files:
         data = _yaml_file(path, problems)
         if data is None:
+            content.unreadable.add(record.name)
             continue
         if not isinstance(data, LList):
-            problems.error(Loc(path, 1, 1), f"{path.name} must be a list of {record.name} entries",
+            problems.error(Loc(path, 1, 1), f"{path.name} must be a list of {record.name} entries, not {describe(data)}",
                            "start each entry with '- id: ...'")
+            content.unreadable.add(record.name)
             continue
         for item, loc in zip(data, data.item_locs):
             entry = validate(record, item, loc, problems)
@@ -111,52 +157,69 @@ def _load_registry(root: Path, name: str, record: Record, problems: Problems) ->
                 entry["_loc"] = loc
                 entry["_id_loc"] = item.where("id")
                 entries.append(entry)
+            elif isinstance(item, LDict):
+                content.mark_broken(record.name, item.get("id"))
+            else:
+                content.unreadable.add(record.name)
     return entries
 
 
-def _load_articles(folder: Path, problems: Problems) -> list[ArticleSource]:
+def _load_articles(folder: Path, problems: Problems, content: Content) -> list[ArticleSource]:
+    if folder.is_file():
+        problems.error(Loc(folder), "articles is a file, but the articles folder is expected here",
+                       "make a folder content/articles/ holding <slug>.md files")
+        return []
     if not folder.is_dir():
         problems.warning(Loc(folder), "no articles folder; the site will have no articles",
                          "create content/articles/<slug>.md, or run 'athar new SLUG'")
         return []
     articles = []
-    md_files = sorted(p for p in folder.rglob("*.md") if p.is_file())
+    md_files = sorted(p for p in folder.rglob("*.md") if not _hidden(p, folder) and not p.is_dir())
     stems = {p.with_suffix("") for p in md_files}
     for path in md_files:
-        article = _load_article(path, problems)
+        article = _load_article(path, problems, content)
         if article is not None:
             articles.append(article)
-    for path in sorted(folder.rglob("*.y*ml")):
-        if path.with_suffix("") not in stems:
+    for path in sorted(folder.rglob("*")):
+        if path.suffix in (".yaml", ".yml") and not _hidden(path, folder) and path.with_suffix("") not in stems:
             problems.error(Loc(path), "annotation file has no article beside it",
                            f"expected {path.with_suffix('.md').name}; rename one of them so the names match")
     return articles
 
 
-def _split_front_matter(text: str) -> tuple[str, str, int] | None:
-    """Split ``---`` front matter from the body; return (yaml, body, body_line)."""
-    if not text.startswith("---\n"):
+def _split_front_matter(text: str) -> tuple[str, str, int] | None | str:
+    """Split ``---`` front matter from the body; return (yaml, body, body_line).
+
+    Returns None when the file does not start with ``---``, and an error
+    text when the front matter is never closed.
+    """
+    lines = text.split("\n")
+    if lines[0].rstrip() != "---":
         return None
-    end = text.find("\n---", 3)
-    while end != -1:
-        after = end + 4
-        if after == len(text) or text[after] == "\n":
-            yaml_text = text[4:end + 1]
-            body = text[after + 1:] if after < len(text) else ""
-            body_line = text[:after + 1].count("\n") + 1
-            return yaml_text, body, body_line
-        end = text.find("\n---", end + 1)
-    return None
+    for i in range(1, len(lines)):
+        if lines[i].rstrip() == "---":
+            yaml_text = "\n".join(lines[1:i]) + "\n"
+            body = "\n".join(lines[i + 1:])
+            return yaml_text, body, i + 2
+    return "front matter is not closed: no '---' line after the opening one"
 
 
-def _load_article(path: Path, problems: Problems) -> ArticleSource | None:
+def _load_article(path: Path, problems: Problems, content: Content) -> ArticleSource | None:
+    content.mark_broken("article", path.stem)  # until it loads: no cascade of "unknown article"
     text = read_text(path, problems)
     if text is None:
+        return None
+    if not text.strip():
+        problems.error(Loc(path, 1, 1), "article file is empty",
+                       "start it with front matter: '---', 'title: ...', 'date: YYYY-MM-DD', '---', then the text")
         return None
     split = _split_front_matter(text)
     if split is None:
         problems.error(Loc(path, 1, 1), "article has no front matter",
                        "start the file with a '---' line, then 'title:' and 'date:', then a closing '---' line")
+        return None
+    if isinstance(split, str):
+        problems.error(Loc(path, 1, 1), split, "add a line '---' after the last front matter field")
         return None
     yaml_text, body, body_line = split
     data = parse_yaml(yaml_text, Loc(path), problems, line_offset=1)
@@ -166,6 +229,8 @@ def _load_article(path: Path, problems: Problems) -> ArticleSource | None:
         return None
     meta = validate(FRONT_MATTER, data, Loc(path, 2, 1), problems)
     if meta is None:
+        if isinstance(data, LDict) and data.get("slug") is not None:
+            content.mark_broken("article", data.get("slug"))
         return None
     slug = meta.get("slug") or path.stem
     if not ID_RE.match(slug):
@@ -173,18 +238,20 @@ def _load_article(path: Path, problems: Problems) -> ArticleSource | None:
                        f"rename it to lowercase ASCII letters, digits and '-', e.g. {suggest_id(path.stem)}.md, "
                        "or set 'slug:' in the front matter")
         return None
-    ann_path = _annotation_path(path)
+    ann_path = _annotation_path(path, problems)
     annotations: dict[str, Any] = {}
     if ann_path is not None:
         raw = _yaml_file(ann_path, problems)
         if raw is not None:
             annotations = validate(ANNOTATIONS, raw, Loc(ann_path, 1, 1), problems) or {}
+    content.broken.get("article", set()).discard(path.stem)
     return ArticleSource(path, slug, meta, body, body_line, annotations, ann_path)
 
 
-def _annotation_path(md: Path) -> Path | None:
-    for suffix in (".yaml", ".yml"):
-        candidate = md.with_suffix(suffix)
-        if candidate.is_file():
-            return candidate
-    return None
+def _annotation_path(md: Path, problems: Problems) -> Path | None:
+    """The article's annotation file, ``<slug>.yaml`` (or ``.yml``), if any."""
+    found = [md.with_suffix(s) for s in (".yaml", ".yml") if md.with_suffix(s).exists()]
+    if len(found) > 1:
+        problems.error(Loc(found[1]), f"two annotation files for {md.name}: {found[0].name} and {found[1].name}",
+                       "merge them into one; only one is read")
+    return found[0] if found else None

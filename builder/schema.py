@@ -16,10 +16,16 @@ from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from builder.errors import Loc, Problems, did_you_mean
-from builder.source import LDict, LList
+from builder.source import LDict, LList, describe, source_text
 
 ID_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$")
-DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+_MONTH_DAY = (r"(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])"
+              r"|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)"
+              r"|02-(?:0[1-9]|1[0-9]|2[0-9]))")
+DAY_PATTERN = r"^[0-9]{4}-" + _MONTH_DAY + "$"
+"""ISO YYYY-MM-DD with a real month and a possible day (February 30 never; 29 checked by the loader)."""
+PARTIAL_DATE_PATTERN = r"^(?!0000)[0-9]{4}(?:-(?:0[1-9]|1[0-2])|-" + _MONTH_DAY + ")?$"
+"""YYYY, YYYY-MM or YYYY-MM-DD, two digits for month and day."""
 WIKIDATA_RE = re.compile(r"^Q[1-9][0-9]*$")
 COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
 URL_SCHEMES = ("http", "https", "mailto")
@@ -205,10 +211,16 @@ def validate(record: Record, node: Any, loc: Loc, problems: Problems) -> dict[st
     for key in node:
         if record.field(key) is None:
             hint = did_you_mean(key, known) or "known fields: " + ", ".join(known)
-            problems.error(node.key_locs[key], f"unknown field '{key}' in {record.name}", hint)
+            problems.error(node.key_locs[key], f"unknown field {key!r} in {record.name}", hint)
             ok = False
     for f in record.fields:
-        if f.name not in node or node[f.name] is None:
+        if f.name in node and node[f.name] is None:
+            if f.required:
+                problems.error(node.where(f.name), f"required field '{f.name}' is empty in {record.name}",
+                               f"write the value after '{f.name}:' ({f.doc})")
+                ok = False
+            continue
+        if f.name not in node:
             if f.required:
                 problems.error(node.loc, f"missing required field '{f.name}' in {record.name}",
                                f"add '{f.name}:' ({f.doc})")
@@ -226,14 +238,7 @@ def validate(record: Record, node: Any, loc: Loc, problems: Problems) -> dict[st
 _BAD = object()
 
 
-def _kind_of(value: Any) -> str:
-    if value is None:
-        return "nothing"
-    if isinstance(value, LDict):
-        return "a mapping"
-    if isinstance(value, LList):
-        return "a list"
-    return f"{type(value).__name__} {value!r}"
+_kind_of = describe
 
 
 def _check_value(f: Field, value: Any, loc: Loc, problems: Problems) -> Any:
@@ -242,10 +247,15 @@ def _check_value(f: Field, value: Any, loc: Loc, problems: Problems) -> Any:
 
 
 def _text(f: Field, value: Any, loc: Loc, problems: Problems) -> Any:
-    if isinstance(value, bool) or isinstance(value, (LDict, LList)) or value is None:
-        problems.error(loc, f"'{f.name}' must be text, found {_kind_of(value)}")
+    if isinstance(value, bool):
+        problems.error(loc, f"'{f.name}' must be text, found {_kind_of(value)}",
+                       "YAML reads yes/no/true/false/on/off as true or false: put the text in quotes")
         return _BAD
-    text = str(value)
+    if isinstance(value, (dict, list)) or value is None:
+        problems.error(loc, f"'{f.name}' must be text, found {_kind_of(value)}",
+                       "a value containing ': ' or starting with [ { must be put in quotes")
+        return _BAD
+    text = source_text(value)
     if not text.strip():
         problems.error(loc, f"'{f.name}' is empty", f"write the {f.name} or remove the field")
         return _BAD
@@ -264,21 +274,50 @@ def warn_invisible(text: str, what: str, loc: Loc, problems: Problems) -> None:
 
 def _id(f: Field, value: Any, loc: Loc, problems: Problems) -> Any:
     if isinstance(value, int) and not isinstance(value, bool):
-        value = str(value)
+        value = source_text(value)
     if not isinstance(value, str):
-        problems.error(loc, f"'{f.name}' must be an identifier, found {_kind_of(value)}")
+        problems.error(loc, f"'{f.name}' must be an identifier, found {_kind_of(value)}",
+                       "use lowercase ASCII letters, digits and '-', e.g. mosul-2017")
         return _BAD
+    value = strip_invisible(value, f.name, loc, problems)
     if not ID_RE.match(value):
         problems.error(loc, f"'{f.name}' value {value!r} is not a valid identifier",
-                       "use lowercase ASCII letters, digits and '-', e.g. " + suggest_id(value))
+                       f"use lowercase ASCII letters, digits and '-' only, e.g. '{suggest_id(value)}'")
         return _BAD
     return value
 
 
+def strip_invisible(value: str, what: str, loc: Loc, problems: Problems) -> str:
+    """Identifiers: warn about invisible characters (naming them) and drop them.
+
+    A right-to-left mark pasted after ``mosul`` is invisible in every
+    editor; the intent is clear, so it is a warning (an error with
+    ``--strict``), and the id is used without it.
+    """
+    if not any(c in INVISIBLE for c in value):
+        return value
+    warn_invisible(value, what, loc, problems)
+    return "".join(c for c in value if c not in INVISIBLE)
+
+
+_ARABIC_LATIN = dict(zip(
+    "ابتثجحخدذرزسشصضطظعغفقكلمنهويىةءأإآؤئ",
+    ["a", "b", "t", "th", "j", "h", "kh", "d", "dh", "r", "z", "s", "sh", "s", "d", "t", "z", "", "gh",
+     "f", "q", "k", "l", "m", "n", "h", "w", "y", "a", "a", "", "a", "i", "a", "w", "y"],
+))
+
+
 def suggest_id(value: str) -> str:
-    """A valid identifier close to what was written (for hints)."""
-    ascii_part = re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-")
-    return ascii_part or "mosul-2017"
+    """A valid identifier close to what was written (for hints).
+
+    Lowercases, transliterates Arabic letters roughly (الموصل -> almwsl),
+    turns every other run of characters into one '-'.
+    """
+    text = "".join(str(unicodedata.digit(c)) if c.isdigit() else _ARABIC_LATIN.get(c, c)
+                   for c in unicodedata.normalize("NFKD", value.lower()))
+    text = text.encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:100].strip("-")
+    return slug or "item-1"
 
 
 def _enum(f: Field, value: Any, loc: Loc, problems: Problems) -> Any:
@@ -318,19 +357,32 @@ def _pattern(regex: re.Pattern[str], example: str) -> Callable[..., Any]:
     return check
 
 
+URL_PATTERN = (r"^(?:[hH][tT][tT][pP][sS]?://[^\s/?#@{inv}]+(?:[/?#][^\s{inv}]*)?"
+               r"|[mM][aA][iI][lL][tT][oO]:[^\s{inv}]+)$").format(
+    inv="".join(f"\\u{ord(c):04x}" for c in sorted(INVISIBLE)))
+_URL_RE = re.compile(URL_PATTERN)
+
+
 def _url(f: Field, value: Any, loc: Loc, problems: Problems) -> Any:
+    """Only http, https and mailto: a ``javascript:`` or ``data:`` link is refused, never published."""
     if not isinstance(value, str) or not value.strip():
-        problems.error(loc, f"'{f.name}' must be a URL, found {_kind_of(value)}")
+        problems.error(loc, f"'{f.name}' must be a URL, found {_kind_of(value)}", "write e.g. https://example.org/story")
         return _BAD
-    parts = urlsplit(value.strip())
-    if parts.scheme.lower() not in URL_SCHEMES or (parts.scheme.lower() != "mailto" and not parts.netloc):
-        problems.error(loc, f"'{f.name}' {value!r} is not an http, https or mailto URL",
-                       "links must start with https:// (other schemes such as javascript: are refused)")
+    scheme = urlsplit(value.strip()).scheme.lower()
+    if scheme not in URL_SCHEMES:
+        shown = f"'{scheme}:'" if scheme else "no scheme"
+        problems.error(loc, f"'{f.name}' {value!r} has {shown}; only http, https and mailto links are allowed",
+                       "links must start with https:// (other schemes such as javascript: and data: are refused)")
         return _BAD
-    if any(c in value for c in INVISIBLE) or any(c.isspace() for c in value.strip()):
-        problems.error(loc, f"'{f.name}' contains spaces or invisible characters", "percent-encode them")
+    if any(c in value for c in INVISIBLE) or any(c.isspace() for c in value):
+        problems.error(loc, f"'{f.name}' contains spaces or invisible characters",
+                       "percent-encode spaces as %20 and delete invisible characters")
         return _BAD
-    return value.strip()
+    if not _URL_RE.match(value):
+        problems.error(loc, f"'{f.name}' {value!r} is not a complete URL",
+                       "write it with the host name, e.g. https://example.org/story")
+        return _BAD
+    return value
 
 
 def _textlist(f: Field, value: Any, loc: Loc, problems: Problems) -> Any:
@@ -381,16 +433,20 @@ def _records(f: Field, value: Any, loc: Loc, problems: Problems) -> Any:
 
 
 def _occurrence(f: Field, value: Any, loc: Loc, problems: Problems) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # 2.0 is 2, as JSON Schema's "integer" says
     if value == "all" or (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
-        return value
+        return int(value) if value != "all" else value
     problems.error(loc, f"'{f.name}' must be a positive whole number or 'all', found {_kind_of(value)}")
     return _BAD
 
 
 def _ref(f: Field, value: Any, loc: Loc, problems: Problems) -> Any:
     if not isinstance(value, str) or ":" not in value:
-        problems.error(loc, f"'{f.name}' must look like place:<id> or actor:<id>, found {_kind_of(value)}")
+        problems.error(loc, f"'{f.name}' must look like place:<id> or actor:<id>, found {_kind_of(value)}",
+                       "write e.g. ref: place:mosul")
         return _BAD
+    value = strip_invisible(value, f.name, loc, problems)
     kind, _, ident = value.partition(":")
     if kind not in ("place", "actor"):
         problems.error(loc, f"'{f.name}' kind {kind!r} is not place or actor",
@@ -398,14 +454,26 @@ def _ref(f: Field, value: Any, loc: Loc, problems: Problems) -> Any:
         return _BAD
     if not ID_RE.match(ident):
         problems.error(loc, f"'{f.name}' id {ident!r} is not a valid identifier",
-                       "use lowercase ASCII letters, digits and '-'")
+                       f"use lowercase ASCII letters, digits and '-' only, e.g. '{kind}:{suggest_id(ident)}'")
         return _BAD
     return (kind, ident)
 
 
+_DAY_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_PARTIAL_RE = re.compile(r"^[0-9]{4}(?:-[0-9]{2}(?:-[0-9]{2})?)?$")
+
+
+def _iso_form(value: Any, regex: re.Pattern[str]) -> str | None:
+    """Why a date is not written the ISO way (two-digit month and day), or None."""
+    text = source_text(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else None
+    if text is not None and not regex.match(text) and re.match(r"^[0-9]{4}-[0-9]{1,2}(?:-[0-9]{1,2})?$", text):
+        return f"{text!r} needs two digits for the month and the day"
+    return None
+
+
 def _date(f: Field, value: Any, loc: Loc, problems: Problems) -> Any:
     from builder.dates import parse_day
-    parsed = parse_day(value)
+    parsed = _iso_form(value, _DAY_RE) or parse_day(value)
     if isinstance(parsed, str):
         problems.error(loc, f"'{f.name}': {parsed}", "write a real date as YYYY-MM-DD, e.g. 2017-07-10")
         return _BAD
@@ -417,7 +485,8 @@ def _date(f: Field, value: Any, loc: Loc, problems: Problems) -> Any:
 
 def _pdate(f: Field, value: Any, loc: Loc, problems: Problems) -> Any:
     from builder.dates import parse_span
-    parsed = parse_span(value)
+    parts = [value.get("start"), value.get("end")] if isinstance(value, dict) else [value]
+    parsed = next((why for why in (_iso_form(p, _PARTIAL_RE) for p in parts) if why), None) or parse_span(value)
     if isinstance(parsed, str):
         problems.error(loc, f"'{f.name}': {parsed}",
                        "write 2017, 2017-07, 2017-07-10 or {start: 2017-08-20, end: 2017-08-31}")
@@ -449,25 +518,33 @@ _CHECKERS: dict[str, Callable[..., Any]] = {
 
 
 # ---------------------------------------------------------------- JSON Schema
+#
+# The JSON Schema is generated from the same Field kinds the loader checks,
+# and tests/test_schema.py feeds the same good and bad values to both.  The
+# schema cannot express a few checks (29 February, dates far in the
+# future, ids unknown to the corpus); the loader makes those.
 
-_PARTIAL_DATE = {"type": ["string", "integer"], "pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$"}
+_TEXT = {"type": ["string", "number"], "pattern": r"\S"}
+_ID = {"type": "string", "pattern": ID_RE.pattern}
+_ID_OR_NUMBER = {"anyOf": [_ID, {"type": "integer", "minimum": 0}]}
+_PARTIAL_DATE = {"anyOf": [{"type": "string", "pattern": PARTIAL_DATE_PATTERN},
+                           {"type": "integer", "minimum": 1000, "maximum": 9999}]}
 
 _JSON_TYPES: dict[str, dict[str, Any]] = {
-    "text": {"type": ["string", "number"], "minLength": 1},
-    "id": {"type": "string", "pattern": ID_RE.pattern},
+    "text": _TEXT,
+    "id": _ID_OR_NUMBER,
     "bool": {"type": "boolean"},
     "lat": {"type": "number", "minimum": -90, "maximum": 90},
     "lon": {"type": "number", "minimum": -180, "maximum": 180},
     "country": {"type": "string", "pattern": COUNTRY_RE.pattern},
     "wikidata": {"type": "string", "pattern": WIKIDATA_RE.pattern},
-    "url": {"type": "string", "pattern": r"^(https?://\S+|mailto:\S+)$"},
-    "textlist": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string", "minLength": 1}}]},
-    "idlist": {"oneOf": [{"type": "string", "pattern": ID_RE.pattern},
-                         {"type": "array", "items": {"type": "string", "pattern": ID_RE.pattern}}]},
-    "occurrence": {"oneOf": [{"type": "integer", "minimum": 1}, {"const": "all"}]},
-    "ref": {"type": "string", "pattern": r"^(place|actor):[a-z0-9][a-z0-9-]*$"},
-    "date": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
-    "pdate": {"oneOf": [_PARTIAL_DATE, {
+    "url": {"type": "string", "pattern": URL_PATTERN},
+    "textlist": {"anyOf": [{"type": "string", "pattern": r"\S"}, {"type": "array", "items": _TEXT}]},
+    "idlist": {"anyOf": [_ID, {"type": "array", "items": _ID_OR_NUMBER}]},
+    "occurrence": {"anyOf": [{"type": "integer", "minimum": 1}, {"const": "all"}]},
+    "ref": {"type": "string", "pattern": r"^(place|actor):" + ID_RE.pattern[1:]},
+    "date": {"type": "string", "pattern": DAY_PATTERN},
+    "pdate": {"anyOf": [_PARTIAL_DATE, {
         "type": "object", "additionalProperties": False, "required": ["start", "end"],
         "properties": {"start": _PARTIAL_DATE, "end": _PARTIAL_DATE}}]},
 }
@@ -481,6 +558,9 @@ def _field_schema(f: Field) -> dict[str, Any]:
         schema = {"type": "array", "items": record_schema(f.record)}
     else:
         schema = dict(_JSON_TYPES[f.kind])
+    if not f.required:  # an empty optional field ("name_en:") is read as absent
+        schema = {"anyOf": [*schema["anyOf"], {"type": "null"}]} if list(schema) == ["anyOf"] \
+            else {"anyOf": [schema, {"type": "null"}]}
     schema["description"] = f.doc
     return schema
 
@@ -500,6 +580,16 @@ def record_schema(record: Record) -> dict[str, Any]:
 
 
 SCHEMA_NAMES = ("site", "places", "actors", "events", "front-matter", "annotations")
+"""The names ``athar schema NAME`` takes, one per kind of YAML file."""
+
+SCHEMA_FILES = {
+    "site": "site.yaml",
+    "places": "places.yaml, places/*.yaml",
+    "actors": "actors.yaml, actors/*.yaml",
+    "events": "events.yaml, events/*.yaml",
+    "front-matter": "the YAML between the --- lines of articles/<slug>.md",
+    "annotations": "articles/<slug>.yaml",
+}
 
 
 def json_schema(name: str) -> dict[str, Any]:
@@ -511,6 +601,12 @@ def json_schema(name: str) -> dict[str, Any]:
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": f"https://athar.invalid/schema/{name}.json",
-        "title": f"athar {name}",
+        "title": f"athar {name}: {SCHEMA_FILES[name]}",
         **body,
     }
+
+
+def schema_text(name: str) -> str:
+    """The schema as the shipped file ``builder/schemas/NAME.json`` holds it."""
+    import json
+    return json.dumps(json_schema(name), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
