@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 from pathlib import Path
 from typing import Iterable
 
@@ -35,8 +36,28 @@ def inputs_fingerprint(roots: Iterable[Path | None], options: str) -> str:
             continue
         for path in _files(Path(root)):
             digest.update(str(path.relative_to(root)).encode("utf-8", "surrogateescape") + b"\0")
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
+            digest.update(_file_digest(path))
     return digest.hexdigest()
+
+
+def _file_digest(path: Path) -> bytes:
+    """sha256 of a file, read in blocks; never reads a device, a FIFO or an oversize file.
+
+    Content is untrusted: a 2 GB file or a link to /dev/zero must not
+    exhaust memory here before the loader refuses it with a message.
+    """
+    from builder.source import MAX_FILE_BYTES
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
+            return f"unhashed {info.st_mode} {info.st_size} {info.st_mtime_ns}".encode()
+        digest = hashlib.sha256()
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+        return digest.digest()
+    except OSError as exc:  # unreadable: the loader reports it
+        return f"unreadable {exc.errno}".encode()
 
 
 def output_manifest(output: Path) -> dict[str, list[int]]:
