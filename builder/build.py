@@ -106,11 +106,11 @@ def build(options: Options, log: Callable[[str], None] | None = None) -> Result:
         if log:
             log("unchanged: the output already matches the content; nothing to do")
         return result
-    fingerprint.forget(Path(options.output))
     result = check(options, log)
     step = _Steps(result, log)
     assert result.corpus is not None and result.indexes is not None
     corpus, indexes = result.corpus, result.indexes
+    fingerprint.forget(Path(options.output))  # only now: a build that stops on bad content changes nothing
     with staging(Path(options.output)) as tmp:
         renderer = Renderer(corpus, indexes, user_templates)
         tasks = plan(corpus, indexes)
