@@ -361,6 +361,9 @@ def test_note_opens_in_place(browser, site_url):
         assert urlsplit(page.url).fragment == "", "the note opens in place, the page does not jump"
         page.keyboard.press("Enter")
         assert pop.is_hidden() and marker.get_attribute("aria-expanded") == "false"
+        # an English note that opens with an Arabic quotation is still laid out left to right
+        page.locator("#note-ref-4").click()
+        assert page.evaluate("getComputedStyle(document.querySelector('#ann-pop .pop-note')).direction") == "ltr"
     finally:
         context.close()
 

@@ -217,3 +217,18 @@ def test_pages_load_the_script_and_favicon(small_site):
         assert page.find("script", src="/static/js/site.js", defer="")
         assert page.find("link", rel="icon", href="/static/img/favicon.svg")
     assert (small_site / "static" / "js" / "site.js").is_file()
+
+
+def test_text_direction_counts_letters_not_the_first_one():
+    from builder.render import text_direction
+
+    assert text_direction("<p>«القايم» here and «القائم» later in the article are the same place.</p>") == "ltr"
+    assert text_direction("<p>Raqqa «الرقة» في النص مكتوبة كما نُشرت دون تعديل.</p>") == "rtl"
+    assert text_direction("") == "rtl"
+
+
+def test_notes_are_laid_out_in_their_own_direction(small_site):
+    text, page = parse(small_site, "articles/one/index.html")
+    data = json.loads(page.scripts["annotation-data"])
+    assert data["note:1"]["note_dir"] == "rtl"
+    assert '<div class="note-text" dir="rtl"><p>اسم التنظيم.</p></div>' in text

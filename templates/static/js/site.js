@@ -90,7 +90,7 @@
       });
       if (entry.note) {
         var note = el("div", "pop-note");
-        note.dir = "auto";
+        note.dir = entry.note_dir || "auto";
         /* sanitised by the builder (nh3 allow-list) from the researcher's Markdown */
         note.innerHTML = entry.note;
         pop.appendChild(note);
