@@ -160,9 +160,7 @@ def write_files(root: Path, files: Iterable[tuple[str, bytes]], copies: Iterable
         write_file(root, rel, data)
         count += 1
     for rel, source in copies:
-        target = root / safe_relpath(rel)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, target)
+        shutil.copyfile(source, _target(root, rel))
         count += 1
     return count
 
@@ -179,12 +177,24 @@ def write_site(files: Iterable[tuple[str, bytes]], output: Path, copies: Iterabl
 
 def write_file(root: Path, rel: str, data: bytes) -> None:
     """Write one file under ``root``; the path is checked to stay inside it."""
-    target = root / safe_relpath(rel)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if not target.resolve().is_relative_to(root.resolve()):
-        raise ValueError(f"output path {rel!r} escapes the output folder")
-    with open(target, "wb") as fh:
+    with open(_target(root, rel), "wb") as fh:
         fh.write(data)
+
+
+def _target(root: Path, rel: str) -> Path:
+    """The file ``rel`` under ``root``, its folders made; refused if it would lead outside.
+
+    Checked before any folder is made, so even a symlink planted in the
+    staging folder cannot make the build create anything outside it.
+    """
+    target = root / safe_relpath(rel)
+    inside = root.resolve()
+    if not target.parent.resolve().is_relative_to(inside):
+        raise ValueError(f"output path {rel!r} escapes the output folder")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.is_symlink() or not target.resolve().is_relative_to(inside):
+        raise ValueError(f"output path {rel!r} escapes the output folder")
+    return target
 
 
 def _swap(tmp: Path, output: Path) -> None:
