@@ -218,15 +218,16 @@ class Publisher:
         """The share cards: the site's, then one per article and per event."""
         from builder.render import EVENT_TYPE_LABELS  # render imports this module
         s = self.corpus.settings
-        yield P.SITE_CARD, self.cards.png(Card(s.title, "", excerpt(s.description, 70)))
+        cards = [(P.SITE_CARD, Card(s.title, "", excerpt(s.description, 70)))]
         for a in self.corpus.articles.values():
             kicker = " · ".join(p for p in (KIND_WORDS["article"], self.fmt.date(a.date), a.source or "") if p)
-            yield P.article_card(a.slug), self.cards.png(Card(a.title, kicker, s.title))
+            cards.append((P.article_card(a.slug), Card(a.title, kicker, s.title)))
         for entry in self.indexes.timeline.entries:
             ev = entry.event
             label = EVENT_TYPE_LABELS.get(ev.type or "", "")
             kicker = " · ".join(p for p in (KIND_WORDS["event"], self.fmt.date(ev.date), label) if p)
-            yield P.event_card(ev.id), self.cards.png(Card(ev.title, kicker, s.title))
+            cards.append((P.event_card(ev.id), Card(ev.title, kicker, s.title)))
+        yield from zip((path for path, _ in cards), self.cards.pngs([card for _, card in cards]))
 
 
 def publish_outputs(corpus: Corpus, indexes: Indexes, links: "Links | None" = None,

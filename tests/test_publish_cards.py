@@ -11,7 +11,8 @@ import yaml
 from PIL import Image, ImageChops, ImageDraw, ImageFont
 
 from builder import cards
-from builder.cards import BOLD, HEIGHT, MARGIN_START, REGULAR, WIDTH, Card, CardCache, draw, fit_title, mirror_pairs, visual
+from builder.cards import (BOLD, HEIGHT, MARGIN_START, REGULAR, WIDTH, Card, CardCache, draw, fit_title, mirror_pairs,
+                           order, visual)
 from fixtures_site import CONTENT
 
 TITLE = "عمليات تحرير الموصل والرقة مزقت أوصال دولة الخلافة المزعومة"
@@ -87,7 +88,7 @@ def test_long_titles_shrink_then_end_with_an_ellipsis() -> None:
     font, lines = fit_title(long, WIDTH - 200)
     assert font.size == min(cards.TITLE_SIZES)
     assert lines[-1].endswith("…")
-    assert all(font.getlength(visual(line)) <= WIDTH - 200 for line in lines)
+    assert all(font.getlength(order(line)) <= WIDTH - 200 for line in lines)
 
 
 def test_cache_reuses_a_card_and_redraws_only_a_changed_title(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -107,6 +108,15 @@ def test_cache_reuses_a_card_and_redraws_only_a_changed_title(tmp_path: Path, mo
     changed = CardCache(folder)
     assert changed.png(Card(TITLE + " جديد", "مقال", "أثر")) != data
     assert changed.drawn == 1 and len(list(folder.glob("*.png"))) == 2
+
+
+def test_many_cards_come_back_in_order_and_repeats_are_drawn_once(tmp_path: Path) -> None:
+    a, b = Card("أ"), Card("ب")
+    cache = CardCache(tmp_path)
+    pa, pb, pa2 = cache.pngs([a, b, a])
+    assert pa == pa2 != pb
+    assert cache.drawn == 2
+    assert (pa, pb) == (draw(a), draw(b))
 
 
 def test_a_damaged_cache_file_is_redrawn(tmp_path: Path) -> None:
