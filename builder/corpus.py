@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from builder.anchor import FlatText, find_all, nearest
 from builder.arabic import words as fold_words
 from builder.errors import Loc, Problems, did_you_mean
+from builder.schema import INVISIBLE
 from builder.load import ArticleSource, Content
 from builder.markup import plain_text, render_markdown
 from builder.model import (
@@ -257,6 +258,8 @@ def _locate(entry: dict[str, Any], flat: FlatText, text: str, what: str, problem
     if not found:
         guess = nearest(text, quote)
         hint = f"the nearest passage in the text is «{guess}»" if guess else "copy the words exactly from the article text"
+        if any(c in INVISIBLE for c in quote):
+            hint = "the quote holds invisible characters the text does not have (see the warning); delete them"
         problems.error(loc, f"{what} quote «{quote}» is not in the article text", hint)
         return []
     occurrence = entry.get("occurrence", "all" if default_all else None)
