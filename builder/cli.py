@@ -95,7 +95,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ContentError as exc:
         _report(exc.problems)
         done = "the site was not changed" if args.command in ("build", "serve") else "fix them and run again"
-        print(f"athar: the content has errors; {done}", file=sys.stderr)
+        what = "has errors" if exc.problems.errors else "has warnings, which --strict counts as errors"
+        print(f"athar: the content {what}; {done}", file=sys.stderr)
         return 1
     except UsageError as exc:
         print(f"athar: error: {exc}", file=sys.stderr)

@@ -79,6 +79,11 @@ class Record:
     def field(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)
 
+    @property
+    def title(self) -> str:
+        """The record's name in messages: 'front matter', 'event reference'."""
+        return self.name.replace("_", " ")
+
 
 SOURCE = Record("source", "A published source for an event.", (
     Field("title", "text", "Title of the source.", required=True),
@@ -202,7 +207,7 @@ def validate(record: Record, node: Any, loc: Loc, problems: Problems) -> dict[st
     out of the result, so later stages see only good data.
     """
     if not isinstance(node, LDict):
-        problems.error(loc, f"expected a mapping of {record.name} fields, found {_kind_of(node)}",
+        problems.error(loc, f"expected a mapping of {record.title} fields, found {_kind_of(node)}",
                        "write it as 'key: value' lines")
         return None
     out: dict[str, Any] = {}
@@ -211,18 +216,18 @@ def validate(record: Record, node: Any, loc: Loc, problems: Problems) -> dict[st
     for key in node:
         if record.field(key) is None:
             hint = did_you_mean(key, known) or "known fields: " + ", ".join(known)
-            problems.error(node.key_locs[key], f"unknown field {key!r} in {record.name}", hint)
+            problems.error(node.key_locs[key], f"unknown field {key!r} in {record.title}", hint)
             ok = False
     for f in record.fields:
         if f.name in node and node[f.name] is None:
             if f.required:
-                problems.error(node.where(f.name), f"required field '{f.name}' is empty in {record.name}",
+                problems.error(node.where(f.name), f"required field '{f.name}' is empty in {record.title}",
                                f"write the value after '{f.name}:' ({f.doc})")
                 ok = False
             continue
         if f.name not in node:
             if f.required:
-                problems.error(node.loc, f"missing required field '{f.name}' in {record.name}",
+                problems.error(node.loc, f"missing required field '{f.name}' in {record.title}",
                                f"add '{f.name}:' ({f.doc})")
                 ok = False
             continue

@@ -106,6 +106,9 @@ def decode(data: bytes, loc: Loc, problems: Problems) -> str | None:
             "save the file as UTF-8 without BOM",
         )
         data = data[3:]
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        problems.error(loc.at(1, 1), "file is UTF-16, not UTF-8", "re-save the file with UTF-8 encoding")
+        return None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

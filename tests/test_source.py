@@ -57,7 +57,7 @@ def test_invalid_utf8_names_line_column_and_byte(tmp_path):
 
 def test_utf16_file_is_refused_not_misread(tmp_path):
     text, problems = read(tmp_path, "title: عنوان\n".encode("utf-16"))
-    assert text is None and "not valid UTF-8" in only_error(problems)
+    assert text is None and ":1:1: error: file is UTF-16, not UTF-8" in only_error(problems)
 
 
 def test_nul_byte_is_located(tmp_path):
