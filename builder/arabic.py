@@ -39,7 +39,7 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
-from dataclasses import dataclass
+from functools import cached_property
 
 TATWEEL = "\u0640"
 _DROP_CATEGORIES = frozenset({"Mn", "Me", "Cf"})
@@ -75,27 +75,24 @@ _FOLD = _FoldTable()
 
 
 class _OddChars:
-    """A regex matching the characters seen so far that do not fold to exactly one character.
+    """A regex matching the characters that may not fold to exactly one character.
 
     Those (dropped marks, expanded ligatures) are the only places where
     folded and original offsets drift apart; finding them with a regex keeps
-    :meth:`Folded.of` at C speed.  Grows as new characters are seen.
+    :class:`Folded` at C speed.  The class lists every such character of the
+    Basic Multilingual Plane (computed once, on first use, in about 0.1 s)
+    and every astral character (checked one by one when met).
     """
 
     def __init__(self) -> None:
-        self.seen: set[str] = set()
-        self.odd: set[str] = set()
-        self.regex = re.compile("(?!)")
+        self._regex: re.Pattern[str] | None = None
 
-    def __call__(self, text: str) -> re.Pattern[str]:
-        new = set(text).difference(self.seen)
-        if new:
-            self.seen.update(new)
-            odd = {c for c in new if len(_FOLD[ord(c)]) != 1}
-            if odd:
-                self.odd.update(odd)
-                self.regex = re.compile("[" + "".join(re.escape(c) for c in sorted(self.odd)) + "]")
-        return self.regex
+    @property
+    def regex(self) -> re.Pattern[str]:
+        if self._regex is None:
+            odd = [chr(c) for c in range(0x10000) if not 0xD800 <= c < 0xE000 and len(_FOLD[c]) != 1]
+            self._regex = re.compile("[" + "".join(re.escape(c) for c in odd) + "\U00010000-\U0010FFFF]")
+        return self._regex
 
 
 _odd_chars = _OddChars()
@@ -106,40 +103,45 @@ def normalize(text: str) -> str:
     return text.translate(_FOLD)
 
 
-@dataclass(frozen=True)
 class Folded:
     """Folded text that can map its offsets back to the original text.
 
     Most characters fold to exactly one character; only the exceptions
-    (dropped marks, expanded ligatures) are recorded, so building one is a
-    ``str.translate`` and a regex scan, and mapping an offset is a binary
-    search.
+    (dropped marks, expanded ligatures) are recorded, found by a regex scan
+    the first time an offset is mapped (a text with no match never pays for
+    it); mapping an offset is then a binary search.
     """
 
-    original: str
-    text: str
-    _exc: tuple[int, ...]  # original offsets of characters not folding to one character
-    _exc_at: tuple[int, ...]  # folded offset where each exception's output starts
-    _exc_len: tuple[int, ...]  # folded length of each exception
+    def __init__(self, original: str):
+        self.original = original
+        self.text = original.translate(_FOLD)
 
     @classmethod
     def of(cls, original: str) -> "Folded":
+        return cls(original)
+
+    @cached_property
+    def _exceptions(self) -> tuple[list[int], list[int], list[int]]:
+        """Original offsets of the exceptions, where their output starts, and its length."""
         exc, at, size = [], [], []
         shift = 0
-        for m in _odd_chars(original).finditer(original):
+        for m in _odd_chars.regex.finditer(self.original):
             i, n = m.start(), len(_FOLD[ord(m.group())])
+            if n == 1:  # an astral character that folds to one
+                continue
             exc.append(i)
             at.append(i + shift)
             size.append(n)
             shift += n - 1
-        return cls(original, original.translate(_FOLD), tuple(exc), tuple(at), tuple(size))
+        return exc, at, size
 
     def start(self, j: int) -> int:
         """Original offset of the character that produced folded offset ``j``."""
-        m = bisect.bisect_right(self._exc_at, j) - 1
+        exc, exc_at, exc_len = self._exceptions
+        m = bisect.bisect_right(exc_at, j) - 1
         if m < 0:
             return j
-        at, size, i = self._exc_at[m], self._exc_len[m], self._exc[m]
+        at, size, i = exc_at[m], exc_len[m], exc[m]
         if j < at + size:
             return i
         return i + 1 + (j - at - size)

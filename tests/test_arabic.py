@@ -110,7 +110,7 @@ def test_folded_offsets_map_back_to_the_original() -> None:
 
 def test_folded_offsets_agree_with_the_per_character_map() -> None:
     rng = random.Random(4)
-    alphabet = "اأإآةىيئؤ\u064b\u0651\u0640 ﻻﷺ abİ٢\u200f"
+    alphabet = "اأإآةىيئؤ\u064b\u0651\u0640 ﻻﷺ abİ٢\u200f😀𝐀\U000e0020"
     for _ in range(500):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 20)))
         folded, index = normalize_with_map(text)
