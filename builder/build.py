@@ -86,7 +86,7 @@ def check(options: Options, log: Callable[[str], None] | None = None) -> Result:
     return result
 
 
-def build(options: Options, log: Callable[[str], None] | None = None) -> Result:
+def build(options: Options, log: Callable[[str], None] | None = None, force: bool = False) -> Result:
     """Build the site into ``options.output``; raise ContentError on bad content.
 
     Pages are rendered by all cores straight into a staging folder, which
@@ -101,7 +101,7 @@ def build(options: Options, log: Callable[[str], None] | None = None) -> Result:
         [Path(options.content), user_templates, default_templates()],
         f"{options.base_url!r} {options.strict!r}",
     )
-    if fingerprint.unchanged(Path(options.output), key):
+    if not force and fingerprint.unchanged(Path(options.output), key):
         result = Result(Problems(), unchanged=True)
         if log:
             log("unchanged: the output already matches the content; nothing to do")

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Sequence
 from urllib.parse import urlsplit
 
 from builder.anchor import FlatText, find_all, nearest
 from builder.arabic import words as fold_words
-from builder.errors import Loc, Problems, did_you_mean
+from builder.errors import Diagnostic, Loc, Problems, did_you_mean
+from builder.parallel import map_chunks
 from builder.schema import INVISIBLE
 from builder.load import ArticleSource, Content
 from builder.markup import plain_text, render_markdown
@@ -35,7 +36,7 @@ def build_corpus(content: Content, problems: Problems, base_url: str | None = No
     event_map = {eid: _event(e, place_map, actor_map, problems, content.reported) for eid, e in event_entries.items()}
     registry = _Registry(place_map, actor_map, event_map, content.reported)
     sources = _unique_articles(content.articles, problems)
-    articles = [_article(src, settings, registry, problems) for src in sources.values()]
+    articles = _build_articles(list(sources.values()), settings, registry, problems)
     known_slugs = set(sources) | content.broken.get("article", set())  # a broken article is reported once
     for src in sources.values():
         _check_related(src, known_slugs, problems)
@@ -219,6 +220,7 @@ def _article(src: ArticleSource, settings: Settings, registry: _Registry, proble
         body_html=body_html,
         body_text=text,
         source_path=src.path.name,
+        source_file=str(src.path),
         source=meta.get("source"),
         source_url=meta.get("source_url"),
         author=meta.get("author"),
@@ -235,6 +237,47 @@ def _article(src: ArticleSource, settings: Settings, registry: _Registry, proble
         event_ids=tuple(dict.fromkeys(r.event_id for r in reports)),
         word_count=len(text.split()),
     )
+
+
+def _build_articles(sources: list[ArticleSource], settings: Settings, registry: "_Registry", problems: Problems) -> list[Article]:
+    """Every article's model, on all cores; problems come back in article order."""
+    if settings.auto_mentions and sources and registry.matcher is None:
+        from builder.mentions import MentionMatcher
+        registry.matcher = MentionMatcher(registry.places, registry.actors)  # built once, inherited by workers
+    articles: list[Article] = []
+    for built, found in map_chunks(_article_chunk, sources, (settings, registry)):
+        articles.extend(built)
+        problems.items.extend(found)
+    return articles
+
+
+def _article_chunk(state: tuple[Settings, "_Registry"], sources: Sequence[ArticleSource]) -> tuple[list[Article], list[Diagnostic]]:
+    settings, registry = state
+    problems = Problems()
+    return [_article(src, settings, registry, problems) for src in sources], problems.items
+
+
+def rebuild_article(src: ArticleSource, corpus: Corpus, problems: Problems) -> Article:
+    """One article's model again, against the corpus's registries (live preview)."""
+    registry = _registry_of(corpus)
+    return _article(src, corpus.settings, registry, problems)
+
+
+_REGISTRIES: dict[int, "_Registry"] = {}
+
+
+def _registry_of(corpus: Corpus) -> "_Registry":
+    """The registry of a corpus's entities, kept so its mention matcher is built once."""
+    key = id(corpus.places)
+    if key not in _REGISTRIES:
+        _REGISTRIES.clear()
+        _REGISTRIES[key] = _Registry(corpus.places, corpus.actors, corpus.events)
+    return _REGISTRIES[key]
+
+
+def check_related(src: ArticleSource, known: set[str], problems: Problems) -> None:
+    """Report related entries of one article that point to unknown articles."""
+    _check_related(src, known, problems)
 
 
 def _auto_mentions(text: str, spans: list[Span], registry: _Registry) -> list[Span]:

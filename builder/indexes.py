@@ -52,8 +52,12 @@ class Indexes:
     neighbours: dict[str, Neighbours] = field(default_factory=dict)  # by article slug
 
 
-def build_indexes(corpus: Corpus) -> Indexes:
-    """Derive related stories, the timeline, search and back-references."""
+def build_indexes(corpus: Corpus, related: RelatedIndex | None = None, search: bool = True) -> Indexes:
+    """Derive related stories, the timeline, search and back-references.
+
+    ``related`` may be given when it was updated incrementally (live
+    preview); ``search=False`` leaves the search files for later.
+    """
     timeline = build_timeline(corpus)
     entity_articles: dict[Key, list[Article]] = defaultdict(list)
     tag_articles: dict[str, list[Article]] = defaultdict(list)
@@ -78,13 +82,13 @@ def build_indexes(corpus: Corpus) -> Indexes:
         mentions=sum(1 for a in corpus.articles.values() for s in a.spans if s.kind in ("place", "actor")),
     )
     return Indexes(
-        related=build_related(corpus),
+        related=related if related is not None else build_related(corpus),
         timeline=timeline,
         entity_articles=_frozen(entity_articles),
         entity_events=_frozen(entity_events),
         tag_articles={k: tuple(v) for k, v in tag_articles.items()},
         stats=stats,
-        search_files=build_search(corpus),
+        search_files=build_search(corpus) if search else [],
         neighbours=_neighbours(corpus),
     )
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
-from builder.errors import Loc, Problems
+from builder.errors import Diagnostic, Loc, Problems
+from builder.parallel import map_chunks
 from builder.schema import ANNOTATIONS, FRONT_MATTER, ID_RE, INVISIBLE, LIST_FILES, SITE, Record, suggest_id, validate
 from builder.source import LDict, LList, describe, parse_yaml, read_text
 
@@ -176,15 +177,29 @@ def _load_articles(folder: Path, problems: Problems, content: Content) -> list[A
     articles = []
     md_files = sorted(p for p in folder.rglob("*.md") if not _hidden(p, folder) and not p.is_dir())
     stems = {p.with_suffix("") for p in md_files}
-    for path in md_files:
-        article = _load_article(path, problems, content)
-        if article is not None:
-            articles.append(article)
+    for loaded, found, broken in map_chunks(_load_chunk, md_files, content.root):
+        problems.items.extend(found)
+        for kind, ids in broken.items():
+            content.broken.setdefault(kind, set()).update(ids)
+        articles.extend(a for a in loaded if a is not None)
     for path in sorted(folder.rglob("*")):
         if path.suffix in (".yaml", ".yml") and not _hidden(path, folder) and path.with_suffix("") not in stems:
             problems.error(Loc(path), "annotation file has no article beside it",
                            f"expected {path.with_suffix('.md').name}; rename one of them so the names match")
     return articles
+
+
+def _load_chunk(root: Path, paths: Sequence[Path]) -> tuple[list[ArticleSource | None], list[Diagnostic], dict[str, set[str]]]:
+    """Load some articles (in a worker process): the articles, their problems, the ids found broken."""
+    problems = Problems()
+    scratch = Content(root, {}, Loc(root))
+    loaded = [_load_article(path, problems, scratch) for path in paths]
+    return loaded, problems.items, scratch.broken
+
+
+def load_article(path: Path, problems: Problems) -> ArticleSource | None:
+    """Load one article on its own (the live preview re-reads edited articles)."""
+    return _load_article(path, problems, Content(path.parent, {}, Loc(path)))
 
 
 def _split_front_matter(text: str) -> tuple[str, str, int] | None | str:

@@ -157,6 +157,7 @@ class Article:
     actor_ids: tuple[str, ...] = ()
     event_ids: tuple[str, ...] = ()
     word_count: int = 0
+    source_file: str = ""  # where the .md file is on disk (for live updates; never published)
 
 
 @dataclass(frozen=True)

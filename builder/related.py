@@ -56,6 +56,47 @@ def build_related(corpus: Corpus) -> RelatedIndex:
     Entities and articles are numbered once, rarest entity first, so the
     per-article loop works on small integers and sets (C speed).
     """
+    index = _int_index(corpus)
+    computed = {slug: index.related(i) for i, slug in enumerate(index.slugs)}
+    return RelatedIndex(computed, _backlinks(corpus))
+
+
+def update_related(old: RelatedIndex, old_corpus: Corpus, corpus: Corpus, edited: list[str]) -> RelatedIndex:
+    """The related index after ``edited`` articles changed, equal to a full rebuild.
+
+    Only articles whose candidates or weights can change are recomputed:
+    the edited ones; those sharing an entity the edit added or removed (its
+    frequency, so its weight and rank, changed); and, when an edited
+    article's date changed (its number, so its place in postings, and its
+    distance in time changed), every article sharing any entity with it.
+    Everything else keeps its list, which a full rebuild would give again.
+    """
+    keys_before = {slug: set(_keys(old_corpus.articles[slug])) for slug in edited}
+    keys_after = {slug: set(_keys(corpus.articles[slug])) for slug in edited}
+    moved = [slug for slug in edited if old_corpus.articles[slug].date != corpus.articles[slug].date
+             or list(old_corpus.articles).index(slug) != list(corpus.articles).index(slug)]
+    if not moved and all(keys_before[s] == keys_after[s] for s in edited):
+        return RelatedIndex(old.computed, _backlinks(corpus))
+    index = _int_index(corpus)
+    touched: set[tuple[str, str]] = set()
+    for slug in edited:
+        touched |= keys_before[slug] ^ keys_after[slug]
+    for slug in moved:
+        touched |= keys_before[slug] | keys_after[slug]
+    number = {slug: i for i, slug in enumerate(index.slugs)}
+    affected = {number[slug] for slug in edited}
+    for key in touched:
+        r = index.rank.get(key)
+        if r is not None:
+            affected.update(index.postings[r])
+    computed = dict(old.computed)
+    for i in sorted(affected):
+        computed[index.slugs[i]] = index.related(i)
+    computed = {slug: computed[slug] for slug in index.slugs}
+    return RelatedIndex(computed, _backlinks(corpus))
+
+
+def _int_index(corpus: Corpus) -> "_IntIndex":
     articles = corpus.articles
     slugs = list(articles)
     keys_by_article = [_keys(articles[s]) for s in slugs]
@@ -74,14 +115,17 @@ def build_related(corpus: Corpus) -> RelatedIndex:
         for r in own:
             postings[r].append(i)
     days = [articles[s].date.toordinal() for s in slugs]
-    index = _IntIndex(slugs, own_sorted, own_sets, postings, weight, days, ranked_keys)
-    computed = {slug: index.related(i) for i, slug in enumerate(slugs)}
+    return _IntIndex(slugs, own_sorted, own_sets, postings, weight, days, ranked_keys, rank)
+
+
+def _backlinks(corpus: Corpus) -> dict[str, tuple[str, ...]]:
+    articles = corpus.articles
     backlinks: dict[str, list[str]] = defaultdict(list)
     for slug, article in articles.items():
         for link in article.related:
             if link.article and link.article in articles and link.article != slug:
                 backlinks[link.article].append(slug)
-    return RelatedIndex(computed, {k: tuple(sorted(set(v))) for k, v in sorted(backlinks.items())})
+    return {k: tuple(sorted(set(v))) for k, v in sorted(backlinks.items())}
 
 
 @dataclass(frozen=True)
@@ -95,6 +139,7 @@ class _IntIndex:
     weight: list[float]  # entity rank -> weight
     days: list[int]
     keys: list[tuple[str, str]]  # entity rank -> (kind, id)
+    rank: dict[tuple[str, str], int]  # (kind, id) -> entity rank
 
     def related(self, i: int) -> tuple[Related, ...]:
         """Candidates from the rarest shared entities first, bounded; then scored exactly."""

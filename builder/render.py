@@ -172,7 +172,14 @@ class Renderer:
         )
         self.env = env
         self.templates: dict[str, jinja2.Template] = {}
-        self.publisher = Publisher(corpus, indexes, self.links, (user_templates, default_templates()))
+        self.template_roots = (user_templates, default_templates())
+        self.publisher = Publisher(corpus, indexes, self.links, self.template_roots)
+
+    def rebind(self, corpus: Corpus, indexes: Indexes) -> None:
+        """Render a new version of the corpus with the same compiled templates."""
+        self.corpus, self.indexes = corpus, indexes
+        self.env.globals.update(corpus=corpus, stats=indexes.stats, timeline=indexes.timeline)
+        self.publisher = Publisher(corpus, indexes, self.links, self.template_roots)
 
     def compile(self, names: set[str]) -> None:
         """Compile templates up front, so worker processes inherit them compiled."""

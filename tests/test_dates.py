@@ -64,4 +64,5 @@ def test_arabic_dates_never_more_precise_than_known(style, value, expected):
 
 def test_range_in_one_year_names_the_year_once():
     fmt = Formatter(Settings(title="t", month_names="levantine"))
-    assert fmt.date(parse_span({"start": "2017-08-20", "end": "2017-08-31"})) == "20 آب – 31 آب 2017"
+    assert fmt.date(parse_span({"start": "2017-08-20", "end": "2017-08-31"})) == "20–31 آب 2017"
+    assert fmt.date(parse_span({"start": "2017-07-20", "end": "2017-08-31"})) == "20 تموز – 31 آب 2017"
