@@ -73,7 +73,13 @@ def content_type(path: Path) -> str:
 
 
 def resolve_request(root: Path, base_path: str, raw_path: str) -> Path | None:
-    """Map a URL path to a file inside ``root``, or None (never outside it)."""
+    """Map a URL path to a file inside ``root``, or None (never outside it).
+
+    The path is percent-decoded once (invalid UTF-8 raises
+    UnicodeDecodeError); NUL, backslashes and any ``..`` segment are
+    refused outright; the file is resolved with symlinks followed, and
+    both a folder and its ``index.html`` must lie inside ``root``.
+    """
     path = unquote(urlsplit(raw_path).path, errors="strict") if raw_path else "/"
     if "\x00" in path or "\\" in path:
         return None
@@ -83,17 +89,20 @@ def resolve_request(root: Path, base_path: str, raw_path: str) -> Path | None:
     if any(part == ".." for part in rel.split("/")):
         return None
     rel = posixpath.normpath("/" + rel).lstrip("/")
-    root_real = root.resolve()
-    target = (root_real / rel) if rel not in ("", ".") else root_real
     try:
-        real = target.resolve()
-    except (OSError, RuntimeError):
+        root_real = root.resolve()
+        real = _inside(root_real, (root_real / rel) if rel not in ("", ".") else root_real)
+        if real is not None and real.is_dir():
+            real = _inside(root_real, real / "index.html")
+        return real if real is not None and real.is_file() else None
+    except (OSError, RuntimeError, ValueError):  # name too long, symlink loop, ...
         return None
-    if real != root_real and not real.is_relative_to(root_real):
-        return None
-    if real.is_dir():
-        real = real / "index.html"
-    return real if real.is_file() else None
+
+
+def _inside(root_real: Path, target: Path) -> Path | None:
+    """``target`` with symlinks resolved, if it stays inside ``root_real``."""
+    real = target.resolve()
+    return real if real == root_real or real.is_relative_to(root_real) else None
 
 
 def make_handler(state: PreviewState) -> type[BaseHTTPRequestHandler]:
@@ -119,6 +128,15 @@ def make_handler(state: PreviewState) -> type[BaseHTTPRequestHandler]:
                 self._respond(head=False)
 
         def _respond(self, head: bool) -> None:
+            try:
+                self._serve_file(head)
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True
+            except Exception as exc:  # noqa: BLE001 - one bad request must not stop the preview
+                print(f"athar: preview: {type(exc).__name__}: {exc}", file=sys.stderr)
+                self.close_connection = True
+
+        def _serve_file(self, head: bool) -> None:
             url_path = urlsplit(self.path).path
             try:
                 target = resolve_request(state.root, state.base_path, self.path)
@@ -134,9 +152,13 @@ def make_handler(state: PreviewState) -> type[BaseHTTPRequestHandler]:
             status = HTTPStatus.OK
             if target is None:
                 status = HTTPStatus.NOT_FOUND
-                target = state.root / "404.html"
-                if not target.is_file():
-                    self._send(status, "text/plain; charset=utf-8", b"404 not found\n", head)
+                target = resolve_request(state.root, "/", "/404.html")
+                if target is None:
+                    if state.errors:  # no site yet: the errors are the page
+                        self._send(HTTPStatus.INTERNAL_SERVER_ERROR, "text/html; charset=utf-8",
+                                   _inject(_NO_SITE, state), head)
+                    else:
+                        self._send(status, "text/plain; charset=utf-8", b"404 not found\n", head)
                     return
             try:
                 data = target.read_bytes()
@@ -184,6 +206,11 @@ def make_handler(state: PreviewState) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+_NO_SITE = (b'<!DOCTYPE html>\n<html lang="en" dir="ltr"><head><meta charset="utf-8"><title>athar: build failed</title>'
+            b'</head><body><h1>athar: the site could not be built</h1>'
+            b'<p>Fix the problems below; this page reloads when the content changes.</p></body></html>\n')
+
+
 def _inject(page: bytes, state: PreviewState) -> bytes:
     """Add the live-reload script, and the last build's errors, to an HTML page."""
     extra = ""
@@ -204,15 +231,38 @@ def _inject(page: bytes, state: PreviewState) -> bytes:
 
 
 class PreviewServer(ThreadingHTTPServer):
+    """One thread per connection, so a slow client or an open reload stream blocks no one."""
+
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 64
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that went away is not an error worth a traceback."""
+        kind = sys.exc_info()[0]
+        if kind is not None and issubclass(kind, (ConnectionError, TimeoutError)):
+            return
+        print(f"athar: preview: request from {client_address} failed: {sys.exc_info()[1]}", file=sys.stderr)
 
 
 def start_server(state: PreviewState, host: str = "127.0.0.1", port: int = 8000) -> PreviewServer:
     """Start serving in a background thread; returns the server (port 0 picks one)."""
     server = PreviewServer((host, port), make_handler(state))
-    threading.Thread(target=server.serve_forever, daemon=True, name="athar-preview").start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True,
+                     name="athar-preview").start()
     return server
+
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def host_warning(host: str) -> str:
+    """The warning printed when the preview listens beyond this machine ('' for loopback)."""
+    if host in LOOPBACK:
+        return ""
+    everywhere = " (every network interface)" if host in ("0.0.0.0", "::", "") else ""
+    return (f"athar: warning: listening on {host or '0.0.0.0'}{everywhere} makes the preview reachable from "
+            "other machines; use the default 127.0.0.1 unless you mean to share it")
 
 
 def watch_and_rebuild(paths: list[Path], rebuild: Callable[[], None], stop: threading.Event) -> None:
@@ -229,8 +279,12 @@ def serve(options, host: str = "127.0.0.1", port: int = 8000, watch: bool = True
     from builder.build import build
     from builder.errors import ContentError
 
-    if host not in ("127.0.0.1", "localhost", "::1"):
-        print(f"athar: warning: listening on {host} makes the preview reachable from other machines", file=sys.stderr)
+    warning = host_warning(host)
+    if warning:
+        print(warning, file=sys.stderr)
+    from builder.write import check_output_dir
+    templates = options.user_templates()
+    check_output_dir(Path(options.output), [Path(options.content), *([templates] if templates else [])])
     state = PreviewState(Path(options.output))
 
     def rebuild() -> None:
@@ -241,7 +295,7 @@ def serve(options, host: str = "127.0.0.1", port: int = 8000, watch: bool = True
             print(text, file=sys.stderr)
             state.finished(errors=text)
             return
-        except Exception as exc:  # keep serving the last good site
+        except Exception as exc:  # noqa: BLE001 - keep serving the last good site
             state.finished(errors=f"{type(exc).__name__}: {exc}")
             print(f"athar: rebuild failed: {exc}", file=sys.stderr)
             return
@@ -250,7 +304,11 @@ def serve(options, host: str = "127.0.0.1", port: int = 8000, watch: bool = True
         state.finished(base_path=base)
 
     rebuild()
-    server = start_server(state, host, port)
+    try:
+        server = start_server(state, host, port)
+    except OSError as exc:
+        from builder.errors import UsageError
+        raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}; choose another --port") from exc
     shown_host = f"[{host}]" if ":" in host else host
     print(f"athar: serving {options.output} at http://{shown_host}:{server.server_address[1]}{state.base_path}"
           " (Ctrl-C to stop)", file=sys.stderr)
