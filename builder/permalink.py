@@ -32,6 +32,10 @@ CORPUS_JSON = "data/corpus.json"
 SITE_CARD = "card.png"
 
 
+def article_page(slug: str) -> str:
+    return f"articles/{slug}/index.html"
+
+
 def article_card(slug: str) -> str:
     return f"articles/{slug}/card.png"
 

@@ -18,6 +18,7 @@ only :mod:`builder.write` touches disk (the share-card cache aside).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator, Sequence
@@ -205,7 +206,7 @@ class Publisher:
         yield P.FEED, article_feed(corpus, self.urls)
         yield P.EVENTS_FEED, event_feed(corpus, timeline, self.urls)
         if self.urls.absolute:
-            yield P.SITEMAP, sitemap(corpus, self.urls)
+            yield P.SITEMAP, sitemap(self._sitemap_pages())
         yield P.ROBOTS, robots(self.urls)
         yield from data_files(corpus, timeline, self.urls)
         for a in corpus.articles.values():
@@ -213,6 +214,13 @@ class Publisher:
             yield P.cite_json(a.slug), citation.csl_json.encode("utf-8")
             yield P.cite_bib(a.slug), citation.bibtex.encode("utf-8")
         yield from self.card_files()
+
+    def _sitemap_pages(self) -> list[tuple[str, date | None]]:
+        """Every rendered page but 404.html, with the article pages' publication dates."""
+        from builder.render import plan  # render imports this module
+        dates = {P.article_page(a.slug): a.date for a in self.corpus.articles.values()}
+        return [(self.urls.path(t.path.removesuffix("index.html")), dates.get(t.path))
+                for t in plan(self.corpus, self.indexes) if t.path != "404.html"]
 
     def card_files(self) -> Iterator[tuple[str, bytes]]:
         """The share cards: the site's, then one per article and per event."""
