@@ -256,6 +256,9 @@ def _article_context(article: Article, corpus: Corpus, indexes: Indexes, links: 
         "summary": excerpt(article.body_text),
         "neighbours": indexes.neighbours.get(article.slug, Neighbours()),
         "annotations": json_script(_annotation_data(article, corpus, indexes, links)),
+        "claims_differ": frozenset(  # events whose date this article gives differently from the record
+            r.event_id for r in article.events
+            if any(c.slug == article.slug and c.differs for c in indexes.timeline.by_event[r.event_id].reports)),
     }
 
 
