@@ -237,7 +237,7 @@ def test_screenshot_and_no_sideways_scroll(browser, site_url, name, width):
         context.close()
 
 
-@pytest.mark.parametrize("name", ["article", "events", "place"])
+@pytest.mark.parametrize("name", PAGES)
 def test_no_sideways_scroll_at_360(browser, site_url, name):
     context, page, _ = open_page(browser, site_url + PAGES[name], width=360)
     try:

@@ -95,7 +95,7 @@ TWO_ARTICLES = {
     "articles/two.md": "---\ntitle: مقال ثان\ndate: 2017-08-01\n---\nعن الموصل مرة أخرى.\n",
     "articles/one.yaml": (
         MINIMAL["articles/one.yaml"]
-        + "    claimed_date: 2017-07\n    note: تاريخ *تقريبي*\nnotes:\n  - quote: داعش\n    text: اسم التنظيم.\n"
+        + "    claimed_date: 2017-06\n    note: تاريخ *تقريبي*\nnotes:\n  - quote: داعش\n    text: اسم التنظيم.\n"
     ),
 }
 
@@ -152,7 +152,8 @@ def test_every_mark_has_its_annotation_data(small_site):
     assert data["place:mosul"]["lines"] == [{"label": "تهجئات أخرى", "value": "موصل", "warn": False}]
     event = data["event:mosul-2017"]
     assert event["label"] == "حدث ١" and event["url"] == "/events/mosul-2017/"
-    assert [line["label"] for line in event["lines"]] == ["التاريخ الموثّق", "كما يذكره المقال", "النوع"]
+    assert [line["label"] for line in event["lines"]] == ["التاريخ الموثّق", "يذكر المقال تاريخًا مختلفًا", "النوع"]
+    assert [line["warn"] for line in event["lines"]] == [False, True, False]
     assert event["lines"][0]["value"] == "١٠ تموز/يوليو ٢٠١٧"
     assert "<em>تقريبي</em>" in event["note"]
     assert data["note:1"]["note"] == "<p>اسم التنظيم.</p>"
@@ -232,3 +233,9 @@ def test_notes_are_laid_out_in_their_own_direction(small_site):
     data = json.loads(page.scripts["annotation-data"])
     assert data["note:1"]["note_dir"] == "rtl"
     assert '<div class="note-text" dir="rtl"><p>اسم التنظيم.</p></div>' in text
+
+
+def test_a_claim_that_differs_is_flagged_in_the_article(small_site):
+    text, _ = parse(small_site, "articles/one/index.html")
+    events = text[text.index('id="events-h"'):]
+    assert '<span class="claimed differs">يذكر المقال تاريخًا مختلفًا: <time datetime="2017-06">' in events
