@@ -265,19 +265,31 @@ def host_warning(host: str) -> str:
             "other machines; use the default 127.0.0.1 unless you mean to share it")
 
 
-def watch_and_rebuild(paths: list[Path], rebuild: Callable[[], None], stop: threading.Event) -> None:
-    """Rebuild whenever files under ``paths`` change (debounced by watchfiles)."""
+def watch_and_rebuild(paths: list[Path], rebuild: Callable[[set[Path]], None], stop: threading.Event) -> None:
+    """Rebuild whenever files under ``paths`` change (debounced by watchfiles), naming the files."""
     import watchfiles
 
     existing = [str(p) for p in paths if p.exists()]
-    for _changes in watchfiles.watch(*existing, stop_event=stop, debounce=200, step=50):
-        rebuild()
+    for changes in watchfiles.watch(*existing, stop_event=stop, debounce=200, step=50):
+        rebuild({Path(path) for _, path in changes})
+
+
+def _live_update(session, changed: set[Path], state: PreviewState) -> bool:  # type: ignore[no-untyped-def]
+    """Rewrite just the pages an edit of articles touches; False when a full build is needed."""
+    update = session.update(changed)
+    if update is None:
+        return False
+    print(f"athar: updated {len(update.pages_written)} of {update.pages_rendered} affected pages in "
+          f"{update.pages_seconds * 1000:.0f} ms ({len(update.extras_written)} data files, "
+          f"{update.total_seconds * 1000:.0f} ms in all)", file=sys.stderr)
+    state.finished()
+    return True
 
 
 def serve(options, host: str = "127.0.0.1", port: int = 8000, watch: bool = True) -> int:  # type: ignore[no-untyped-def]
     """Build, serve on ``host:port``, and rebuild on change until interrupted."""
-    from builder.build import build
     from builder.errors import ContentError
+    from builder.incremental import Session
 
     warning = host_warning(host)
     if warning:
@@ -287,9 +299,13 @@ def serve(options, host: str = "127.0.0.1", port: int = 8000, watch: bool = True
     check_output_dir(Path(options.output), [Path(options.content), *([templates] if templates else [])])
     state = PreviewState(Path(options.output))
 
-    def rebuild() -> None:
+    session = Session(options)
+
+    def rebuild(changed: set[Path] | None = None) -> None:
         try:
-            result = build(options, log=None)
+            if changed and _live_update(session, changed, state):
+                return
+            result = session.build()
         except ContentError as exc:
             text = "\n".join(d.format() for d in exc.problems.sorted())
             print(text, file=sys.stderr)

@@ -1,0 +1,207 @@
+"""Live updates for ``athar serve``: rewrite only the pages an edit touches.
+
+A :class:`Session` does one full build, keeps the corpus, the indexes,
+the compiled templates and a hash of every page in memory, and then, when
+only article files changed, re-reads just those articles, updates the
+indexes that depend on them (related stories exactly, see
+:func:`builder.related.update_related`), re-renders the pages that can show
+them (the article, its old and new neighbours, the articles whose related
+lists change or show it, its places, actors, events and tags, the indexes
+that list it) and writes only the pages whose bytes changed, each with an
+atomic rename.  Search and data files follow in a second step.  Anything
+else (registries, site.yaml, templates, new or deleted files) takes a full
+build.  A test compares the result with a fresh full build, byte for byte.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+from builder import corpus as corpus_stage
+from builder import load as load_stage
+from builder.build import Options, Result, build
+from builder.errors import ContentError, Problems
+from builder.indexes import Indexes, build_indexes
+from builder.model import Article, Corpus, Tag
+from builder.related import update_related
+from builder.render import PageTask, Renderer, extra_files, plan
+from builder.write import safe_relpath
+
+ARTICLE_SUFFIXES = (".md", ".yaml", ".yml")
+
+
+@dataclass
+class Update:
+    """What one live update did."""
+
+    pages_rendered: int = 0
+    pages_written: list[str] = field(default_factory=list)
+    extras_written: list[str] = field(default_factory=list)
+    pages_seconds: float = 0.0  # edit detected -> affected pages on disk
+    total_seconds: float = 0.0  # ... -> search and data files on disk too
+
+
+@dataclass
+class _State:
+    corpus: Corpus
+    indexes: Indexes
+    renderer: Renderer
+    slugs: dict[Path, str]  # article .md path -> slug
+    hashes: dict[str, bytes]  # output path -> sha256 of its bytes
+
+
+class Session:
+    """Full builds, then page-level updates for edited articles."""
+
+    def __init__(self, options: Options):
+        self.options = options
+        self.state: _State | None = None
+
+    def build(self, log: Callable[[str], None] | None = None) -> Result:
+        """A full build; remembers what it made for later updates."""
+        self.state = None
+        result = build(self.options, log, force=True)
+        assert result.corpus is not None and result.indexes is not None
+        renderer = Renderer(result.corpus, result.indexes, self.options.user_templates())
+        out = Path(self.options.output)
+        hashes = {}
+        for path in out.rglob("*"):
+            if path.is_file():
+                hashes[path.relative_to(out).as_posix()] = hashlib.sha256(path.read_bytes()).digest()
+        slugs = {Path(a.source_file).resolve(): a.slug for a in result.corpus.articles.values()}
+        self.state = _State(result.corpus, result.indexes, renderer, slugs, hashes)
+        return result
+
+    def update(self, changed: Iterable[Path]) -> Update | None:
+        """Apply edits of article files; None when a full build is needed instead."""
+        start = time.perf_counter()
+        state = self.state
+        mds = self._article_files(changed)
+        if state is None or mds is None:
+            return None
+        problems = Problems()
+        old = state.corpus
+        articles = dict(old.articles)
+        edited: list[str] = []
+        for md in mds:
+            slug = state.slugs[md]
+            article = self._reload(md, old, problems)
+            if article is None or article.slug != slug:
+                if problems.errors:
+                    raise ContentError(problems)
+                return None
+            articles[slug] = article
+            edited.append(slug)
+        known = set(articles)
+        for md in mds:
+            src = load_stage.load_article(md, Problems())
+            if src is not None:
+                corpus_stage.check_related(src, known, problems)
+        if problems.errors:
+            raise ContentError(problems)
+        corpus = _with_articles(old, articles)
+        indexes = _reindex(old, state.indexes, corpus, edited)
+        state.renderer.rebind(corpus, indexes)
+        update = Update()
+        tasks = _affected_pages(old, state.indexes, corpus, indexes, edited)
+        for task in tasks:
+            path, data = state.renderer.render(task)
+            update.pages_rendered += 1
+            if self._write_if_changed(path, data):
+                update.pages_written.append(path)
+        update.pages_seconds = time.perf_counter() - start
+        for path, data in extra_files(corpus, indexes):
+            if self._write_if_changed(path, data):
+                update.extras_written.append(path)
+        state.corpus, state.indexes = corpus, indexes
+        update.total_seconds = time.perf_counter() - start
+        return update
+
+    def _article_files(self, changed: Iterable[Path]) -> list[Path] | None:
+        """The edited articles' .md files, or None if anything else changed."""
+        assert self.state is not None or True
+        folder = (Path(self.options.content) / "articles").resolve()
+        mds = set()
+        for path in changed:
+            path = Path(path).resolve()
+            if path.suffix not in ARTICLE_SUFFIXES or folder not in path.parents:
+                return None
+            md = path.with_suffix(".md")
+            if self.state is None or md not in self.state.slugs or not md.is_file():
+                return None  # a new or deleted article: the full build handles it
+            mds.add(md)
+        return sorted(mds) or None
+
+    def _reload(self, md: Path, corpus: Corpus, problems: Problems) -> Article | None:
+        src = load_stage.load_article(md, problems)
+        if src is None or problems.errors:
+            return None
+        return corpus_stage.rebuild_article(src, corpus, problems)
+
+    def _write_if_changed(self, rel: str, data: bytes) -> bool:
+        assert self.state is not None
+        digest = hashlib.sha256(data).digest()
+        if self.state.hashes.get(rel) == digest:
+            return False
+        target = Path(self.options.output) / safe_relpath(rel)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.athar-tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, target)
+        self.state.hashes[rel] = digest
+        return True
+
+
+def _with_articles(old: Corpus, articles: dict[str, Article]) -> Corpus:
+    ordered = sorted(articles.values(), key=lambda a: (-a.date.toordinal(), a.slug))
+    tags: dict[str, Tag] = {}
+    for article in ordered:
+        for tag in article.tags:
+            tags.setdefault(tag.slug, tag)
+    return dataclasses.replace(old, articles={a.slug: a for a in ordered}, tags=dict(sorted(tags.items())))
+
+
+def _reindex(old: Corpus, old_indexes: Indexes, corpus: Corpus, edited: list[str]) -> Indexes:
+    """All indexes of the new corpus; related stories updated, not recomputed."""
+    related = update_related(old_indexes.related, old, corpus, edited)
+    return build_indexes(corpus, related=related)
+
+
+def _keys(article: Article) -> set[tuple[str, str]]:
+    return ({("place", p) for p in article.place_ids} | {("actor", a) for a in article.actor_ids}
+            | {("event", e) for e in article.event_ids})
+
+
+def _affected_pages(old: Corpus, old_indexes: Indexes, corpus: Corpus, indexes: Indexes, edited: list[str]) -> list[PageTask]:
+    """Every page that can show something of the edited articles (a superset of what changed)."""
+    wanted: set[tuple[str, str]] = set()
+    index_pages: set[str] = set()
+    for slug in edited:
+        before, after = old.articles[slug], corpus.articles[slug]
+        wanted.add(("article", slug))
+        for nb in (old_indexes.neighbours.get(slug), indexes.neighbours.get(slug)):
+            for other in (nb.older, nb.newer) if nb else ():
+                if other is not None:
+                    wanted.add(("article", other.slug))
+        for kind, ident in _keys(before) | _keys(after):
+            wanted.add((kind, ident))
+        for tag in set(before.tags) | set(after.tags):
+            wanted.add(("tag", tag.slug))
+        index_pages.update({"index.html", "articles.html", "events.html", "tags.html"})
+    for slug, related in indexes.related.computed.items():
+        if related != old_indexes.related.computed.get(slug) or any(r.slug in edited for r in related):
+            wanted.add(("article", slug))
+    for slug in edited:
+        for other in indexes.related.backlinks.get(slug, ()) + old_indexes.related.backlinks.get(slug, ()):
+            wanted.add(("article", other))
+        for link in corpus.articles[slug].related + old.articles[slug].related:
+            if link.article:
+                wanted.add(("article", link.article))
+    return [t for t in plan(corpus, indexes)
+            if (t.kind, t.key) in wanted or (t.kind == "index" and t.template in index_pages)]

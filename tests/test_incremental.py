@@ -1,0 +1,77 @@
+"""Live updates rewrite only what an edit touches, and give the same site as a full build."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from pathlib import Path
+
+import pytest
+
+from builder.build import Options, build
+from builder.incremental import Session
+from tools import REPO
+
+
+def _generate(out: Path, n: int) -> Path:
+    spec = importlib.util.spec_from_file_location("generate", REPO / "benchmarks" / "generate.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.generate(out, n, seed=11)
+    return out
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def _edit(path: Path, old: str, new: str, count: int = 1) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, count), encoding="utf-8")
+
+
+EDITS = {
+    "body": lambda c: _edit(c / "articles/a000005.md", "وأفادت مصادر محلية", "وقالت مصادر محلية"),
+    "title": lambda c: _edit(c / "articles/a000005.md", 'title: "', 'title: "عاجل: '),
+    "date": lambda c: (lambda p: p.write_text(re.sub(r'date: "\d{4}-\d{2}-\d{2}"', 'date: "2019-01-02"',
+                                                     p.read_text(encoding="utf-8"), count=1), encoding="utf-8"))(
+        c / "articles/a000007.md"),
+    "mention removed": lambda c: (lambda p: p.write_text(
+        re.sub(r"mentions:\n  - ref: [^\n]+\n    quote: [^\n]+\n", "mentions:\n", p.read_text(encoding="utf-8"), count=1),
+        encoding="utf-8"))(c / "articles/a000009.yaml"),
+    "related added": lambda c: (lambda p: p.write_text(
+        p.read_text(encoding="utf-8") + ("related:\n" if "related:" not in p.read_text(encoding="utf-8") else "")
+        + "  - title: تقرير ذو صلة\n    article: a000001\n", encoding="utf-8"))(c / "articles/a000012.yaml"),
+}
+
+
+@pytest.mark.parametrize("name", list(EDITS))
+def test_update_equals_a_full_build(tmp_path, name):
+    content = _generate(tmp_path / "content", 60)
+    session = Session(Options(content=content, output=tmp_path / "live"))
+    session.build()
+    before = _tree(tmp_path / "live")
+    EDITS[name](content)
+    changed = [p for p in (content / "articles").iterdir()]
+    update = session.update(changed[:0] + [p for p in changed if p.stem in ("a000005", "a000007", "a000009", "a000012")])
+    assert update is not None
+    build(Options(content=content, output=tmp_path / "full"))
+    live, full = _tree(tmp_path / "live"), _tree(tmp_path / "full")
+    assert sorted(live) == sorted(full)
+    differing = [k for k in full if live[k] != full[k]]
+    assert differing == []
+    rewritten = set(update.pages_written) | set(update.extras_written)
+    truly_changed = {k for k in full if before.get(k) != full[k]}
+    assert rewritten == truly_changed  # nothing else was written
+    assert any(p.startswith("articles/") for p in update.pages_written)
+
+
+def test_other_changes_need_a_full_build(tmp_path):
+    content = _generate(tmp_path / "content", 30)
+    session = Session(Options(content=content, output=tmp_path / "live"))
+    session.build()
+    assert session.update([content / "places.yaml"]) is None
+    new = content / "articles" / "zz-new.md"
+    new.write_text("---\ntitle: جديد\ndate: 2017-01-01\n---\nنص\n", encoding="utf-8")
+    assert session.update([new]) is None
