@@ -83,6 +83,19 @@ class PageMeta:
 
 
 @dataclass(frozen=True)
+class _Subject:
+    """What one page is about: the parts of its metadata that depend on the page."""
+
+    title: str
+    description: str
+    data: dict[str, Any]  # the JSON-LD graph
+    image: str = P.SITE_CARD  # output path of its share card
+    og_type: str = "website"
+    published: str | None = None
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class CiteBlock:
     """What _cite.html shows on an article page."""
 
@@ -149,46 +162,45 @@ class Publisher:
 
     def _meta(self, page_url: str, template: str, context: dict[str, Any]) -> PageMeta:
         s = self.corpus.settings
-        d = self.describe
         url = self.links.url(page_url)
-        title, description, image, og_type = s.title, s.description, P.SITE_CARD, "website"
-        published: str | None = None
-        tags: tuple[str, ...] = ()
-        if template == "article.html":
-            a: Article = context["article"]
-            title, description, image, og_type = a.title, excerpt(a.body_text), P.article_card(a.slug), "article"
-            published, tags = a.date.isoformat(), tuple(t.name for t in a.tags)
-            data = d.article_page(a, self.urls.path(image))
-        elif template == "event.html":
-            ev = context["event"]
-            title, image = ev.title, P.event_card(ev.id)
-            description = strip_tags(ev.description_html) or f"{ev.title} — {self.fmt.date(ev.date)}"
-            data = d.event_page(ev)
-        elif template == "place.html":
-            place = context["place"]
-            title, description = place.name, strip_tags(place.description_html) or place.name_en or s.description
-            data = d.place_page(place)
-        elif template == "actor.html":
-            actor = context["actor"]
-            title, description = actor.name, strip_tags(actor.description_html) or actor.name_en or s.description
-            data = d.actor_page(actor)
-        elif template == "index.html":
-            data = graph([d.website(), d.dataset((dl.filename, self.urls(dl.href), dl.media_type)
-                                                 for dl in self.downloads)])
-        else:
-            if template == "tag.html":
-                title = f"وسم: {context['tag'].name}"
-            else:
-                title = INDEX_TITLES.get(template, s.title)
-            data = graph([d.website(), d.collection(url, title)] if template != "404.html" else [d.website()])
+        subject = self._subject(url, template, context)
         from builder.render import json_script  # render imports this module
         return PageMeta(
-            title=title, description=excerpt(description or s.title, 300),
-            canonical=None if template == "404.html" else self.urls(url), og_type=og_type,
-            image=self.urls.path(image), image_alt=title, image_width=CARD_WIDTH, image_height=CARD_HEIGHT,
-            twitter_card="summary_large_image", site_name=s.title, locale=_locale(s.language),
-            published=published, tags=tags, jsonld=json_script(data), feeds=self.feeds,
+            title=subject.title, description=excerpt(subject.description or s.title, 300),
+            canonical=None if template == "404.html" else self.urls(url), og_type=subject.og_type,
+            image=self.urls.path(subject.image), image_alt=subject.title, image_width=CARD_WIDTH,
+            image_height=CARD_HEIGHT, twitter_card="summary_large_image", site_name=s.title,
+            locale=_locale(s.language), published=subject.published, tags=subject.tags,
+            jsonld=json_script(subject.data), feeds=self.feeds,
         )
+
+    def _subject(self, url: str, template: str, context: dict[str, Any]) -> "_Subject":
+        """What a page is about, as its metadata tells it, by the template that shows it."""
+        s, d = self.corpus.settings, self.describe
+        if template == "article.html":
+            a: Article = context["article"]
+            image = P.article_card(a.slug)
+            return _Subject(a.title, excerpt(a.body_text), d.article_page(a, self.urls.path(image)), image,
+                            "article", a.date.isoformat(), tuple(t.name for t in a.tags))
+        if template == "event.html":
+            ev = context["event"]
+            description = strip_tags(ev.description_html) or f"{ev.title} — {self.fmt.date(ev.date)}"
+            return _Subject(ev.title, description, d.event_page(ev), P.event_card(ev.id))
+        if template == "place.html":
+            place = context["place"]
+            description = strip_tags(place.description_html) or place.name_en or s.description
+            return _Subject(place.name, description, d.place_page(place))
+        if template == "actor.html":
+            actor = context["actor"]
+            description = strip_tags(actor.description_html) or actor.name_en or s.description
+            return _Subject(actor.name, description, d.actor_page(actor))
+        if template == "index.html":
+            downloads = ((dl.filename, self.urls(dl.href), dl.media_type) for dl in self.downloads)
+            return _Subject(s.title, s.description, graph([d.website(), d.dataset(downloads)]))
+        if template == "404.html":
+            return _Subject(INDEX_TITLES[template], s.description, graph([d.website()]))
+        title = f"وسم: {context['tag'].name}" if template == "tag.html" else INDEX_TITLES.get(template, s.title)
+        return _Subject(title, s.description, graph([d.website(), d.collection(url, title)]))
 
     def _citation(self, a: Article) -> Citation:
         return cite(a, self.corpus.settings, self.urls, self.fmt.date(a.date),
