@@ -120,6 +120,11 @@ class Folded:
     def of(cls, original: str) -> "Folded":
         return cls(original)
 
+    @staticmethod
+    def prepare() -> None:
+        """Build the shared tables now (about 0.1 s), e.g. before worker processes fork."""
+        _odd_chars.regex  # noqa: B018 - computed on first access
+
     @cached_property
     def _exceptions(self) -> tuple[list[int], list[int], list[int]]:
         """Original offsets of the exceptions, where their output starts, and its length."""

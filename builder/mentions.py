@@ -111,6 +111,7 @@ class MentionMatcher:
                     node.ref = next(iter(refs))
         self.forms = dict(self.forms)
         self._firsts = frozenset(self.forms)
+        Folded.prepare()  # so processes forked after this inherit the offset tables
 
     def find(self, text: str, spans: Iterable[Span] = ()) -> list[Span]:
         """Automatic mention spans in ``text`` that overlap no explicit place or actor mention."""
