@@ -28,7 +28,7 @@ from builder.errors import Loc, Problems
 MAX_FILE_BYTES = 8 * 1024 * 1024
 """Larger files are refused before parsing: no corpus file needs this much."""
 
-MAX_ALIAS_EXPANSION = 100_000
+MAX_ALIAS_EXPANSION = 10_000
 """Values that aliases may expand to in one file (stops "billion laughs" early)."""
 
 MAX_YAML_DEPTH = 64
