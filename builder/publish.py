@@ -29,6 +29,7 @@ from builder.charts import OUTLINES, MapChart, TimelineChart, map_chart, timelin
 from builder.cite import Citation, cite
 from builder.data import DOWNLOADS, data_files
 from builder.feeds import article_feed, event_feed
+from builder.fingerprint import CACHE_DIR
 from builder.fmt import Formatter
 from builder.indexes import Indexes
 from builder.jsonld import Describer, graph
@@ -257,6 +258,11 @@ def publish_outputs(corpus: Corpus, indexes: Indexes, links: "Links | None" = No
         from builder.render import Links
         links = Links(corpus.settings.base_path)
     return Publisher(corpus, indexes, links, template_dirs, cache_dir).outputs()
+
+
+def cache_dir_for(output: Path) -> Path:
+    """Where a build into ``output`` keeps drawn share cards: .athar-cache/ beside it."""
+    return Path(output).resolve().parent / CACHE_DIR
 
 
 def _locale(language: str) -> str:
