@@ -18,6 +18,7 @@ from builder.load import load
 from builder.model import Corpus
 from builder.parallel import map_chunks
 from builder import fingerprint
+from builder.publish import cache_dir_for
 from builder.render import PageTask, Renderer, default_templates, extra_files, plan, static_files
 from builder.write import check_output_dir, staging, write_file, write_files
 
@@ -116,16 +117,11 @@ def build(options: Options, log: Callable[[str], None] | None = None, force: boo
         tasks = plan(corpus, indexes)
         renderer.compile({t.template for t in tasks})
         counts = step("render", lambda: map_chunks(_render_chunk, tasks, (renderer, tmp)))
-        extras = step("write", lambda: write_files(tmp, extra_files(corpus, indexes, _cache_dir(options)),
+        extras = step("write", lambda: write_files(tmp, extra_files(corpus, indexes, cache_dir_for(options.output)),
                                                    static_files(user_templates)))
     result.files = sum(counts) + extras
     fingerprint.remember(Path(options.output), key)
     return result
-
-
-def _cache_dir(options: Options) -> Path:
-    """Where drawn share cards are kept between builds: .athar-cache/ beside the output."""
-    return Path(options.output).resolve().parent / fingerprint.CACHE_DIR
 
 
 def _render_chunk(state: tuple[Renderer, Path], tasks: list[PageTask]) -> int:

@@ -30,6 +30,7 @@ from builder.errors import ContentError, Problems
 from builder.indexes import Indexes, build_indexes
 from builder.model import Article, Corpus, Tag
 from builder.related import update_related
+from builder.publish import cache_dir_for
 from builder.render import PageTask, Renderer, extra_files, plan
 from builder.write import safe_relpath
 
@@ -116,7 +117,7 @@ class Session:
             if self._write_if_changed(path, data):
                 update.pages_written.append(path)
         update.pages_seconds = time.perf_counter() - start
-        for path, data in extra_files(corpus, indexes):
+        for path, data in extra_files(corpus, indexes, cache_dir_for(self.options.output)):
             if self._write_if_changed(path, data):
                 update.extras_written.append(path)
         state.corpus, state.indexes = corpus, indexes
