@@ -32,6 +32,7 @@ TL_WIDTH = 1000
 TL_RIGHT, TL_LEFT = 980, 20  # time runs from right to left
 TL_AXIS_Y = 40
 TL_LANE = 26
+TL_LABEL_WIDTH = 56  # room a year label needs; narrower years are labelled every few years
 TL_GAP_DAYS_FRACTION = 0.012  # marks closer than this share of the span go to another lane
 OPACITY = {"day": 0.95, "month": 0.6, "year": 0.3}
 
@@ -42,6 +43,7 @@ class YearTick:
     x: float  # where the year starts (its right edge)
     label_x: float  # the middle of the year's band
     width: float
+    labelled: bool = True  # False when years are too narrow to label each one
 
 
 @dataclass(frozen=True)
@@ -83,9 +85,10 @@ def timeline_chart(timeline: Timeline) -> TimelineChart | None:
     def x(day: date) -> float:
         return TL_RIGHT - (day - start).days * scale
 
+    every = math.ceil(TL_LABEL_WIDTH / ((TL_RIGHT - TL_LEFT) / (last - first + 1)))
     ticks = tuple(
         YearTick(y, _r(x(date(y, 1, 1))), _r((x(date(y, 1, 1)) + x(date(y + 1, 1, 1))) / 2),
-                 _r(x(date(y, 1, 1)) - x(date(y + 1, 1, 1))))
+                 _r(x(date(y, 1, 1)) - x(date(y + 1, 1, 1))), (y - first) % every == 0)
         for y in range(first, last + 1)
     )
     lanes: list[int] = []  # per lane: last day ordinal used

@@ -44,6 +44,16 @@ def test_timeline_marks_show_each_date_at_its_precision(tmp_path: Path) -> None:
     assert raqqa.y != marks["mosul-2017"].y, "overlapping dates go to separate lanes"
 
 
+def test_a_long_timeline_labels_every_few_years(tmp_path: Path) -> None:
+    events = "".join(f"- id: e{y}\n  title: حدث {y}\n  date: {y}\n" for y in range(1950, 2021, 10))
+    corpus, indexes = _corpus(tmp_path, **{"events.yaml": events, "articles/one.yaml": "{}\n", "articles/two.yaml": "{}\n"})
+    chart = timeline_chart(indexes.timeline)
+    labelled = [t.year for t in chart.ticks if t.labelled]
+    assert len(chart.ticks) == 71 and labelled[0] == 1950
+    gaps = {b - a for a, b in zip(labelled, labelled[1:])}
+    assert len(gaps) == 1 and gaps.pop() * chart.ticks[0].width >= 50, "labels never crowd each other"
+
+
 def test_no_events_no_timeline(tmp_path: Path) -> None:
     corpus, indexes = _corpus(tmp_path, **{"events.yaml": "[]\n", "articles/one.yaml": "{}\n", "articles/two.yaml": "{}\n"})
     assert timeline_chart(indexes.timeline) is None
