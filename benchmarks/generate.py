@@ -95,7 +95,7 @@ def generate(out: Path, n: int, seed: int = 1) -> None:
             kind, word = EVENT_KINDS[i % len(EVENT_KINDS)]
             p = rng.sample(range(n_places), rng.randint(1, 2))
             a = rng.sample(range(n_actors), rng.randint(1, 2))
-            title = f"{word} {places[p[0]]} رقم {i}"
+            title = f"{word} {places[p[0]]} (رقم {i})"  # parenthesised: "رقم 3" must not occur inside "رقم 31"
             events.append(title)
             fh.write(f"- id: e{i}\n  title: {title}\n  date: {_date(rng)}\n  type: {kind}\n"
                      f"  places: [{', '.join(f'p{x}' for x in p)}]\n  actors: [{', '.join(f'a{x}' for x in a)}]\n"
