@@ -256,26 +256,42 @@ def hugo_build(ws: Workspace, binary: Path) -> Measured:
 def serve_rebuilder(options) -> tuple[str, Callable[[], object], Callable[[list[Path]], object]]:  # type: ignore[no-untyped-def]
     """How ``athar serve`` builds at start and rebuilds after an edit: (label, start, rebuild(changed paths)).
 
-    This is the one place to switch to an incremental API when the builder
-    grows one (``builder.build.rebuild_changed`` or a session object).
-    Until then the honest measure is what ``serve`` does today: a full
-    in-process build after every change.
+    The one place that knows the builder's live-update API: serve's
+    ``builder.incremental.Session`` (a full build, then ``update(changed)``,
+    which returns None when a full build is needed instead), or, in a
+    builder without it, a full in-process build after every change.
     """
-    from builder import build as athar
+    try:
+        from builder.incremental import Session
+    except ImportError:
+        from builder import build as athar
+        return ("edit->pages (full rebuild; incremental not available)",
+                lambda: athar.build(options), lambda changed: athar.build(options))
+    session = Session(options)
 
-    return ("edit->pages (full rebuild; incremental not available)",
-            lambda: athar.build(options), lambda changed: athar.build(options))
+    def rebuild(changed: list[Path]) -> object:
+        update = session.update(changed)
+        return update if update is not None else session.build()  # as serve falls back
+
+    return "edit->pages (serve's live update)", session.build, rebuild
 
 
 @dataclass
 class EditProbe:
     label: str
     first_build: float
-    seconds: float
+    seconds: float  # the whole rebuild call: edit -> every file on disk (search and data files too)
+    pages_seconds: float | None  # athar's own figure, when it gives one: edit -> affected pages on disk
+    full_rebuild: bool  # the live update fell back to a full build
     article: str
     rewritten: int  # files written anew (new inode or mtime), added or removed
     changed: int  # files whose bytes differ, added or removed
     files: int
+
+    @property
+    def to_pages(self) -> float:
+        """Edit -> the article's pages rewritten: the issue's 200 ms target."""
+        return self.pages_seconds if self.pages_seconds is not None else self.seconds
 
 
 def _snapshot(root: Path) -> dict[str, tuple[int, int, bytes]]:
@@ -297,18 +313,18 @@ def edited(text: str) -> str:
 
 
 def edit_probe(root: Path) -> EditProbe:
-    """Build as ``serve`` does (preview server running), edit one article, time its rebuild."""
+    """Start as ``serve`` does (a first build, then the preview server thread), edit one article, time its rebuild."""
     from builder.build import Options
     from builder.serve import PreviewState, start_server
 
     ws = Workspace(root)
     options = Options(content=ws.content, output=ws.athar_out)
     label, start, rebuild = serve_rebuilder(options)
+    t0 = time.perf_counter()
+    start()
+    first = time.perf_counter() - t0
     server = start_server(PreviewState(ws.athar_out), "127.0.0.1", 0)  # serve's conditions: a server thread runs
     try:
-        t0 = time.perf_counter()
-        start()
-        first = time.perf_counter() - t0
         articles = sorted((ws.content / "articles").glob("*.md"))
         article = articles[len(articles) // 2]
         before = _snapshot(ws.athar_out)
@@ -316,7 +332,7 @@ def edit_probe(root: Path) -> EditProbe:
         try:
             article.write_text(edited(original.decode("utf-8")), encoding="utf-8")
             t0 = time.perf_counter()
-            rebuild([article])
+            outcome = rebuild([article])
             seconds = time.perf_counter() - t0
         finally:
             article.write_bytes(original)
@@ -326,7 +342,11 @@ def edit_probe(root: Path) -> EditProbe:
     keys = before.keys() | after.keys()
     rewritten = sum(1 for k in keys if k not in before or k not in after or before[k][:2] != after[k][:2])
     changed = sum(1 for k in keys if k not in before or k not in after or before[k][2] != after[k][2])
-    return EditProbe(label, first, seconds, article.name, rewritten, changed, len(after))
+    pages_seconds = getattr(outcome, "pages_seconds", None)
+    full = pages_seconds is None
+    if full and "incremental not available" not in label:
+        label = "edit->pages (serve's live update fell back to a full build)"
+    return EditProbe(label, first, seconds, pages_seconds, full, article.name, rewritten, changed, len(after))
 
 
 def run_edit_probe(ws: Workspace, python: str) -> EditProbe | str:
@@ -417,6 +437,9 @@ def bench_size(n: int, args: argparse.Namespace, binary: Path | None) -> SizeRes
             print(f"  [{rep + 1}] athar no-change {noop.wall:6.2f} s  {noop.peak_rss / MB:7.0f} MB", flush=True)
             if not noop.ok:
                 _report_failure("athar (no-change)", noop)
+            elif rep == args.repeat - 1 and not args.no_edit:
+                result.edit = run_edit_probe(ws, args.python)  # serve starting on this up-to-date site
+                print(f"  edit probe: {_edit_cell(result.edit)}", flush=True)
         if binary is not None:
             make_cold(ws)
             run = hugo_build(ws, binary)
@@ -426,10 +449,6 @@ def bench_size(n: int, args: argparse.Namespace, binary: Path | None) -> SizeRes
                 result.hugo_pages = count_files(ws.hugo_out, ".html")
             else:
                 _report_failure("Hugo", run)
-    if not args.no_edit and result.ok(result.athar_cold):
-        make_cold(ws)  # serve starts with a build of its own
-        result.edit = run_edit_probe(ws, args.python)
-        print(f"  edit probe: {_edit_cell(result.edit)}", flush=True)
     if not args.keep_outputs:
         make_cold(ws)
     return result
@@ -455,7 +474,8 @@ def _edit_cell(edit: EditProbe | str | None) -> str:
         return "-"
     if isinstance(edit, str):
         return edit
-    return f"{edit.seconds * 1000:.0f} ms, {edit.rewritten:,} files rewritten, {edit.changed:,} changed"
+    return (f"{edit.to_pages * 1000:.0f} ms to pages, {edit.seconds * 1000:.0f} ms in all, "
+            f"{edit.rewritten:,} files rewritten, {edit.changed:,} changed")
 
 
 def _ratio(a: list[Measured], b: list[Measured], attr: str) -> float | None:
@@ -476,8 +496,11 @@ def table(results: list[SizeResult]) -> list[str]:
     add("athar files / HTML pages", lambda r: f"{r.athar_files:,} / {r.athar_pages:,}")
     add("athar no-change rebuild (s)", lambda r: _cell([m.wall for m in r.ok(r.athar_noop)]))
     label = next((r.edit.label for r in results if isinstance(r.edit, EditProbe)), "edit->pages")
-    add(f"{label} (ms)", lambda r: _cell([r.edit.seconds * 1000], "{:.0f}") if isinstance(r.edit, EditProbe)
+    add(f"{label} (ms)", lambda r: _cell([r.edit.to_pages * 1000], "{:.0f}") if isinstance(r.edit, EditProbe)
         else (r.edit or "-"))
+    add("  edit->every file, search and data too (ms)", lambda r: _cell([r.edit.seconds * 1000], "{:.0f}")
+        if isinstance(r.edit, EditProbe) else "-")
+    add("  serve's first (full) build (s)", lambda r: f"{r.edit.first_build:.2f}" if isinstance(r.edit, EditProbe) else "-")
     add("  files rewritten / changed / total", lambda r: f"{r.edit.rewritten:,} / {r.edit.changed:,} / {r.edit.files:,}"
         if isinstance(r.edit, EditProbe) else "-")
     names = list(dict.fromkeys(name for r in results for name in r.stages))
@@ -485,7 +508,7 @@ def table(results: list[SizeResult]) -> list[str]:
         add(f"  stage {name} (s)", lambda r, name=name: _cell(r.stages.get(name, [])))
     add("Hugo cold build (s)", lambda r: _cell([m.wall for m in r.ok(r.hugo_cold)]))
     add("Hugo peak RSS, tree (MB)", lambda r: _cell([m.peak_rss / MB for m in r.ok(r.hugo_cold)], "{:.0f}"))
-    add("Hugo HTML pages", lambda r: f"{r.hugo_pages:,}")
+    add("Hugo HTML pages", lambda r: f"{r.hugo_pages:,}" if r.hugo_cold else "-")
     add("athar/Hugo wall", lambda r: _fmt_ratio(_ratio(r.athar_cold, r.hugo_cold, "wall")))
     add("athar/Hugo peak RSS", lambda r: _fmt_ratio(_ratio(r.athar_cold, r.hugo_cold, "peak_rss")))
     add("corpus generation (s, 0 = kept)", lambda r: f"{r.generate_s:.1f}")
@@ -546,7 +569,7 @@ def targets(results: list[SizeResult]) -> list[Target]:
                         None if noop is None else noop <= 2))
     edit = ten.edit if ten and isinstance(ten.edit, EditProbe) else None
     found.append(Target("one edited article at 10,000 rewritten within 200 ms",
-                        f"{edit.seconds * 1000:.0f} ms" if edit else "-", None if edit is None else edit.seconds <= 0.2))
+                        f"{edit.to_pages * 1000:.0f} ms" if edit else "-", None if edit is None else edit.to_pages <= 0.2))
     found.append(Target("the edit rewrites only the pages that changed",
                         f"{edit.rewritten:,} rewritten, {edit.changed:,} changed" if edit else "-",
                         None if edit is None else edit.rewritten == edit.changed))
