@@ -61,6 +61,9 @@ def check_output_dir(output: Path, protected: Iterable[Path]) -> None:
                              "choose a separate folder such as site/")
     if out.exists() and not out.is_dir():
         raise UsageError(f"refusing to write the site into {output}: it is a file, not a folder")
+    blocking = next((p for p in out.parents if p.exists() and not p.is_dir()), None)
+    if blocking is not None:
+        raise UsageError(f"cannot write the site into {output}: {blocking} is a file, not a folder")
     if out.is_dir() and not looks_like_site(out):
         raise UsageError(f"refusing to replace {output}: it holds files that athar did not build; "
                          "remove them or choose another --output folder")

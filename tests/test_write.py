@@ -212,3 +212,18 @@ def test_a_signal_mid_write_keeps_the_previous_site(tmp_path, sig):
     assert proc.returncode != 0
     assert tree(out) == before
     assert leftovers(tmp_path) == []
+
+
+def test_a_file_system_failure_is_a_write_error_and_keeps_the_site(tmp_path, monkeypatch):
+    from builder import write as w
+    from builder.errors import WriteError
+    out = tmp_path / "site"
+    write_site([("index.html", b"old")], out)
+
+    def denied(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(w.tempfile, "mkdtemp", denied)
+    with pytest.raises(WriteError, match="cannot write into .*: Permission denied"):
+        write_site([("index.html", b"new")], out)
+    assert tree(out) == {"index.html": b"old"} and leftovers(tmp_path) == []
