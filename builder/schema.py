@@ -16,7 +16,7 @@ from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from builder.errors import Loc, Problems, did_you_mean
-from builder.source import LDict, LList, describe, source_text
+from builder.source import CONTROL_RE, LDict, LList, char_name, describe, source_text
 
 ID_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$")
 _MONTH_DAY = (r"(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])"
@@ -264,8 +264,19 @@ def _text(f: Field, value: Any, loc: Loc, problems: Problems) -> Any:
     if not text.strip():
         problems.error(loc, f"'{f.name}' is empty", f"write the {f.name} or remove the field")
         return _BAD
+    if _has_control(text, f.name, loc, problems):
+        return _BAD
     warn_invisible(text, f.name, loc, problems)
     return text
+
+
+def _has_control(text: str, what: str, loc: Loc, problems: Problems) -> bool:
+    """Control characters written as YAML escapes ("\\a", "\\0") would break HTML and feeds."""
+    bad = CONTROL_RE.search(text)
+    if bad:
+        problems.error(loc, f"'{what}' contains the control character {char_name(bad.group())}",
+                       "remove it (written as an escape such as \\a, \\e or \\0 in a quoted value)")
+    return bool(bad)
 
 
 def warn_invisible(text: str, what: str, loc: Loc, problems: Problems) -> None:
@@ -362,9 +373,14 @@ def _pattern(regex: re.Pattern[str], example: str) -> Callable[..., Any]:
     return check
 
 
+CONTROL_CLASS = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ufffe\uffff"
+"""CONTROL_RE as a character class both Python and ECMAScript read (lone surrogates cannot reach JSON)."""
+TEXT_PATTERN = r"^(?=[\s\S]*\S)[^" + CONTROL_CLASS + "]*$"
+"""Text: at least one visible character, no control characters."""
+
 URL_PATTERN = (r"^(?:[hH][tT][tT][pP][sS]?://[^\s/?#@{inv}]+(?:[/?#][^\s{inv}]*)?"
                r"|[mM][aA][iI][lL][tT][oO]:[^\s{inv}]+)$").format(
-    inv="".join(f"\\u{ord(c):04x}" for c in sorted(INVISIBLE)))
+    inv="".join(f"\\u{ord(c):04x}" for c in sorted(INVISIBLE)) + CONTROL_CLASS)
 _URL_RE = re.compile(URL_PATTERN)
 
 
@@ -378,6 +394,8 @@ def _url(f: Field, value: Any, loc: Loc, problems: Problems) -> Any:
         shown = f"'{scheme}:'" if scheme else "no scheme"
         problems.error(loc, f"'{f.name}' {value!r} has {shown}; only http, https and mailto links are allowed",
                        "links must start with https:// (other schemes such as javascript: and data: are refused)")
+        return _BAD
+    if _has_control(value, f.name, loc, problems):
         return _BAD
     if any(c in value for c in INVISIBLE) or any(c.isspace() for c in value):
         problems.error(loc, f"'{f.name}' contains spaces or invisible characters",
@@ -529,7 +547,7 @@ _CHECKERS: dict[str, Callable[..., Any]] = {
 # schema cannot express a few checks (29 February, dates far in the
 # future, ids unknown to the corpus); the loader makes those.
 
-_TEXT = {"type": ["string", "number"], "pattern": r"\S"}
+_TEXT = {"type": ["string", "number"], "pattern": TEXT_PATTERN}
 _ID = {"type": "string", "pattern": ID_RE.pattern}
 _ID_OR_NUMBER = {"anyOf": [_ID, {"type": "integer", "minimum": 0}]}
 _PARTIAL_DATE = {"anyOf": [{"type": "string", "pattern": PARTIAL_DATE_PATTERN},
@@ -544,7 +562,7 @@ _JSON_TYPES: dict[str, dict[str, Any]] = {
     "country": {"type": "string", "pattern": COUNTRY_RE.pattern},
     "wikidata": {"type": "string", "pattern": WIKIDATA_RE.pattern},
     "url": {"type": "string", "pattern": URL_PATTERN},
-    "textlist": {"anyOf": [{"type": "string", "pattern": r"\S"}, {"type": "array", "items": _TEXT}]},
+    "textlist": {"anyOf": [{"type": "string", "pattern": TEXT_PATTERN}, {"type": "array", "items": _TEXT}]},
     "idlist": {"anyOf": [_ID, {"type": "array", "items": _ID_OR_NUMBER}]},
     "occurrence": {"anyOf": [{"type": "integer", "minimum": 1}, {"const": "all"}]},
     "ref": {"type": "string", "pattern": r"^(place|actor):" + ID_RE.pattern[1:]},

@@ -12,6 +12,7 @@ early, and rejects duplicate keys (PyYAML silently keeps the last).
 
 from __future__ import annotations
 
+import re
 import stat
 from pathlib import Path
 from typing import Any
@@ -123,7 +124,27 @@ def decode(data: bytes, loc: Loc, problems: Problems) -> str | None:
         line, col = _line_col(text[: text.index("\x00")])
         problems.error(loc.at(line, col), "file contains a NUL byte", "remove it; text files never need one")
         return None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    bad = CONTROL_RE.search(text)
+    if bad:
+        line, col = _line_col(text[: bad.start()])
+        problems.error(loc.at(line, col), f"file contains the control character {char_name(bad.group())}",
+                       "remove it: control characters are invisible, never needed in text, and break HTML and feeds")
+        return None
+    return text
+
+
+CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
+"""Characters no text file needs and HTML or XML refuse: C0/C1 controls (not tab or newline),
+noncharacters, lone surrogates."""
+
+
+def char_name(ch: str) -> str:
+    """``U+0007 (BELL)``: a character named for people who cannot see it."""
+    import unicodedata
+    known = {0x00: "NULL", 0x07: "BELL", 0x1B: "ESCAPE", 0x7F: "DELETE", 0x85: "NEXT LINE"}
+    name = unicodedata.name(ch, "") or known.get(ord(ch), "a control character")
+    return f"U+{ord(ch):04X} ({name})"
 
 
 def _line_col(prefix: str) -> tuple[int, int]:

@@ -63,7 +63,9 @@ GOOD = [
 ]
 
 BAD = [
-    ("site", "title", "true"), ("site", "title", "''"), ("site", "title", "'   '"), ("site", "title", "[a]"),
+    ("site", "title", "true"), ("site", "title", "''"), ("site", "title", '"a\\ab"'), ("site", "title", '"\\0"'),
+    ("places", "aliases", '["a\\eb"]'), ("front-matter", "source_url", '"https://example.org/\\a"'),
+    ("site", "title", "'   '"), ("site", "title", "[a]"),
     ("site", "title", "{a: 1}"), ("site", "hijri", "'yes'"), ("site", "hijri", "1"), ("site", "numerals", "arabic"),
     ("site", "direction", "RTL"), ("site", "colour", "red"),
     ("places", "id", "Mosul"), ("places", "id", "الموصل"), ("places", "id", "mosul city"), ("places", "id", "../etc"),

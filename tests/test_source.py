@@ -226,3 +226,20 @@ def test_empty_and_comment_only_text_give_none_without_problems():
     for text in ("", "# only a comment\n", "---\n"):
         value, problems = parse(text)
         assert value is None and not problems.items
+
+
+@pytest.mark.parametrize("data, where, name", [
+    ("a: 1\nb: x\x07y\n".encode(), "2:5", "U+0007 (BELL)"),
+    ("نص\x1b\n".encode(), "1:3", "U+001B (ESCAPE)"),
+    ("a\u0085b".encode(), "1:2", "U+0085 (NEXT LINE)"),
+    ("a\ufffeb".encode(), "1:2", "U+FFFE"),
+])
+def test_control_characters_are_refused_with_their_name(tmp_path, data, where, name):
+    text, problems = read(tmp_path, data)
+    assert text is None
+    assert f":{where}: error: file contains the control character {name}" in only_error(problems)
+
+
+def test_tabs_and_newlines_are_not_control_characters(tmp_path):
+    text, problems = read(tmp_path, "a: |\n  سطر\tأول\n  سطر\n".encode())
+    assert text is not None and not problems.items
