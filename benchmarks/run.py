@@ -42,8 +42,10 @@ from typing import Callable, Sequence
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
+SOURCE_VAR = "ATHAR_BENCH_SOURCE"
+"""The athar source tree measured: the working tree, or a snapshot of a commit (--rev)."""
 sys.path.insert(0, str(BENCH))
-sys.path.insert(0, str(REPO))
+sys.path.insert(0, os.environ.get(SOURCE_VAR, str(REPO)))
 
 import generate  # noqa: E402  (benchmarks/generate.py)
 import hugo  # noqa: E402  (benchmarks/hugo.py)
@@ -235,10 +237,38 @@ def _remove(path: Path) -> None:
 
 # ---------------------------------------------------------------- the two tools
 
+def athar_source() -> Path:
+    return Path(os.environ.get(SOURCE_VAR, str(REPO)))
+
+
 def athar_env() -> dict[str, str]:
+    """The environment athar runs in: its source tree first on the path."""
     env = dict(os.environ)
-    env["PYTHONPATH"] = str(REPO) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    src = str(athar_source())
+    env[SOURCE_VAR] = src
+    env["PYTHONPATH"] = src + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     return env
+
+
+def snapshot_source(rev: str, workdir: Path) -> str:
+    """Export commit ``rev`` into the work folder and measure that, not the working tree.
+
+    Others edit the working tree while a long run goes on; a half-made edit
+    there can break or change a build mid-run.
+    """
+    sha = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--verify", rev + "^{commit}"],
+                         capture_output=True, text=True, check=True).stdout.strip()
+    dest = workdir / f"athar-src-{sha[:12]}"
+    if not (dest / "builder" / "__init__.py").exists():
+        tmp = workdir / f".athar-src-{sha[:12]}.tmp"
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        archive = subprocess.run(["git", "-C", str(REPO), "archive", sha], capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(tmp)], input=archive, check=True)
+        tmp.rename(dest)
+    os.environ[SOURCE_VAR] = str(dest)
+    sys.path.insert(0, str(dest))
+    return sha[:12]
 
 
 def athar_build(ws: Workspace, python: str) -> Measured:
@@ -605,12 +635,15 @@ def machine() -> str:
     return f"{cores} cores ({cpu}), {ram:.0f} GB RAM, {platform.system()} {platform.release()}{load}"
 
 
-def athar_revision() -> str:
+def athar_revision(snapshot: str | None) -> str:
+    if snapshot:
+        return f"{snapshot} (snapshot of the commit)"
+
     def git(*a: str) -> str:
         return subprocess.run(["git", "-C", str(REPO), *a], capture_output=True, text=True).stdout.strip()
     rev = git("rev-parse", "--short", "HEAD") or "unknown"
-    dirty = git("status", "--porcelain", "--untracked-files=no", "--", "builder", "templates")
-    return rev + ("+uncommitted changes" if dirty else "")
+    dirty = git("status", "--porcelain", "--", "builder", "templates")
+    return rev + ("+uncommitted changes (working tree)" if dirty else " (working tree)")
 
 
 # ---------------------------------------------------------------- main
@@ -621,6 +654,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--repeat", type=int, default=1, metavar="K", help="cold builds per tool and size, alternating (default 1)")
     parser.add_argument("--seed", type=int, default=1, help="corpus generator seed (default 1)")
     parser.add_argument("--workdir", default="/dev/shm/athar-bench", help="where corpora and outputs go (tmpfs; default /dev/shm/athar-bench)")
+    parser.add_argument("--rev", metavar="COMMIT", help="measure athar as committed at COMMIT (exported into the work folder) "
+                        "instead of the working tree")
     parser.add_argument("--python", default=sys.executable, help="interpreter that runs athar (default: this one)")
     parser.add_argument("--no-hugo", action="store_true", help="athar only")
     parser.add_argument("--no-edit", action="store_true", help="skip the edit->pages probe")
@@ -640,6 +675,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if psutil is None:
         print("benchmarks/run.py needs psutil: .venv/bin/pip install -e '.[bench]'", file=sys.stderr)
         return 2
+    Path(args.workdir).mkdir(parents=True, exist_ok=True)
+    snapshot = snapshot_source(args.rev, Path(args.workdir)) if args.rev else None
     if args.profile:
         ws = Workspace(Path(args.workdir) / f"n{args.profile}")
         ws.root.mkdir(parents=True, exist_ok=True)
@@ -651,7 +688,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     binary = None if args.no_hugo else hugo.hugo_binary()
     header = [f"athar benchmark, {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC",
               f"machine: {machine()}",
-              f"athar {athar_revision()} (Python {platform.python_version()}); "
+              f"athar {athar_revision(snapshot)} (Python {platform.python_version()}); "
               + (f"Hugo {hugo.hugo_version(binary)}" if binary else "Hugo not run"),
               f"output on {args.workdir}; seed {args.seed}; {args.repeat} cold build(s) per tool, alternating"]
     print("\n".join(header), flush=True)
