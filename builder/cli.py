@@ -158,6 +158,10 @@ def _options(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         hint = "run athar in your project folder (the one holding content/) or pass --content DIR"
         what = "is not a folder" if args.content.exists() else "not found"
         raise UsageError(f"content folder {args.content} {what}\n  hint: {hint}")
+    base_url = getattr(args, "base_url", None)
+    if base_url is not None and not _is_base_url(base_url):
+        raise UsageError(f"--base-url {base_url!r} is neither an absolute http(s) URL nor a path starting with /"
+                         "\n  hint: write e.g. --base-url https://example.org/project/ or --base-url /project/")
     return Options(
         content=args.content,
         output=getattr(args, "output", Path("site")),
@@ -165,6 +169,15 @@ def _options(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         base_url=getattr(args, "base_url", None),
         strict=getattr(args, "strict", False),
     )
+
+
+def _is_base_url(url: str) -> bool:
+    """An absolute http(s) URL with a host, or a path prefix such as /project/ (never //host)."""
+    from urllib.parse import urlsplit
+    parts = urlsplit(url)
+    if parts.scheme:
+        return parts.scheme in ("http", "https") and bool(parts.netloc) and not any(c.isspace() for c in url)
+    return url.startswith("/") and not url.startswith("//") and "\\" not in url and ".." not in url.split("/")
 
 
 def _cmd_build(args: argparse.Namespace) -> int:

@@ -54,7 +54,8 @@ def check_output_dir(output: Path, protected: Iterable[Path]) -> None:
         raise UsageError(f"refusing to write the site into {output}: it would replace "
                          f"{'your home folder' if out != Path(out.anchor) else 'the root folder'}; "
                          "choose a dedicated folder such as site/")
-    for p in [*protected, _PACKAGE]:
+    from builder.render import default_templates  # the shipped templates are never an output either
+    for p in [*protected, _PACKAGE, default_templates()]:
         p = Path(p).resolve()
         if out == p or p.is_relative_to(out) or out.is_relative_to(p):
             raise UsageError(f"refusing to write the site into {output}: it overlaps {p}, which the build reads; "

@@ -178,3 +178,11 @@ def test_an_interrupted_build_leaves_the_previous_site_and_no_temporary_folder(t
     assert "Traceback" not in err and "athar: interrupted" in err
     assert _tree(tmp_path / "site") == before
     assert _leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "//evil.example/", "/a/../b", "ftp://example.org/", "project/"])
+def test_a_bad_base_url_option_is_a_usage_error(tmp_path, url):
+    write_content(tmp_path / "content", MINIMAL)
+    result = athar("build", "--output", "site", "--base-url", url, cwd=tmp_path)
+    assert result.returncode == 2 and "athar: error: --base-url" in result.stderr
+    assert not (tmp_path / "site").exists()

@@ -227,3 +227,9 @@ def test_a_file_system_failure_is_a_write_error_and_keeps_the_site(tmp_path, mon
     with pytest.raises(WriteError, match="cannot write into .*: Permission denied"):
         write_site([("index.html", b"new")], out)
     assert tree(out) == {"index.html": b"old"} and leftovers(tmp_path) == []
+
+
+def test_the_shipped_templates_are_never_an_output():
+    from builder.render import default_templates
+    with pytest.raises(UsageError, match="overlaps"):
+        check_output_dir(default_templates() / "static", [])
