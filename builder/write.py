@@ -85,19 +85,32 @@ def looks_like_site(folder: Path) -> bool:
 
 @contextmanager
 def held_signals() -> Iterator[None]:
-    """Hold Ctrl-C and SIGTERM until the block is done (they are delivered after).
+    """Hold Ctrl-C and SIGTERM until the block is done, then act on them.
 
     Used around the renames that swap the site in and the clean-up of
-    temporary folders, so an interrupt cannot leave half of either.
+    temporary folders, so an interrupt cannot leave half of either.  The
+    signals are deferred at the Python level (Python runs handlers in the
+    main thread only), which holds even when another thread of the process
+    (the preview server's) is the one the kernel delivers them to.
     """
     if threading.current_thread() is not threading.main_thread():
-        yield  # signals are delivered to the main thread only
+        yield  # handlers can only be changed, and only run, in the main thread
         return
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD_SIGNALS)
+    caught: list[int] = []
+    previous = {sig: signal.getsignal(sig) for sig in _HELD_SIGNALS}
+    for sig in _HELD_SIGNALS:
+        signal.signal(sig, lambda signum, frame: caught.append(signum))
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
+        if caught:
+            handler = previous[caught[0]]
+            if callable(handler):
+                handler(caught[0], None)
+            elif handler in (signal.SIG_DFL, None):
+                signal.raise_signal(caught[0])
 
 
 def _parent(output: Path) -> Path:
