@@ -694,6 +694,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("\n".join(header), flush=True)
     results = [bench_size(n, args, binary) for n in args.sizes]
     print()
+    if hasattr(os, "getloadavg"):
+        header.append("load average at the end: {:.1f} {:.1f} {:.1f} (other work on the machine slows both tools)"
+                      .format(*os.getloadavg()))
     print("\n".join(header))
     print()
     print("\n".join(table(results)))
