@@ -156,7 +156,7 @@ def make_handler(state: PreviewState) -> type[BaseHTTPRequestHandler]:
                 if target is None:
                     if state.errors:  # no site yet: the errors are the page
                         self._send(HTTPStatus.INTERNAL_SERVER_ERROR, "text/html; charset=utf-8",
-                                   _inject(_NO_SITE, state), head)
+                                   _inject(_NO_SITE, state, built=False), head)
                     else:
                         self._send(status, "text/plain; charset=utf-8", b"404 not found\n", head)
                     return
@@ -211,14 +211,15 @@ _NO_SITE = (b'<!DOCTYPE html>\n<html lang="en" dir="ltr"><head><meta charset="ut
             b'<p>Fix the problems below; this page reloads when the content changes.</p></body></html>\n')
 
 
-def _inject(page: bytes, state: PreviewState) -> bytes:
+def _inject(page: bytes, state: PreviewState, built: bool = True) -> bytes:
     """Add the live-reload script, and the last build's errors, to an HTML page."""
     extra = ""
     if state.errors:
         extra += ('<div id="athar-build-error" role="alert" dir="ltr" style="position:fixed;inset-block-end:0;'
                   'inset-inline:0;max-block-size:50vh;overflow:auto;background:#fff0f0;color:#600;'
                   'border-block-start:3px solid #c00;padding:1em;z-index:99;font:14px/1.4 monospace">'
-                  '<strong>athar: the last rebuild failed; showing the last good site.</strong>'
+                  '<strong>athar: the last rebuild failed; ' + ('showing the last good site.' if built else 'no site yet.')
+                  + '</strong>'
                   f'<pre style="white-space:pre-wrap">{html.escape(state.errors)}</pre></div>')
     if state.live_reload:
         extra += f'<script src="{RELOAD_PATH}"></script>'
