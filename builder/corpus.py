@@ -303,6 +303,13 @@ def _locate(entry: dict[str, Any], flat: FlatText, text: str, what: str, problem
         hint = f"the nearest passage in the text is «{guess}»" if guess else "copy the words exactly from the article text"
         if any(c in INVISIBLE for c in quote):
             hint = "the quote holds invisible characters the text does not have (see the warning); delete them"
+        bare = find_all(flat, quote, "", "", whole_words) if entry.get("prefix") or entry.get("suffix") else []
+        if bare:  # the words are there; the context given around them is not
+            context = " and ".join(f"{k} «{entry[k]}»" for k in ("prefix", "suffix") if entry.get(k))
+            problems.error(_at(entry, "prefix" if entry.get("prefix") else "suffix"),
+                           f"{what} quote «{quote}» occurs {len(bare)} time(s), but never with {context}",
+                           "copy the prefix/suffix exactly from the text around the quote, or remove them")
+            return []
         problems.error(loc, f"{what} quote «{quote}» is not in the article text", hint)
         return []
     occurrence = entry.get("occurrence", "all" if default_all else None)
