@@ -183,10 +183,22 @@ def _load_articles(folder: Path, problems: Problems, content: Content) -> list[A
             content.broken.setdefault(kind, set()).update(ids)
         articles.extend(a for a in loaded if a is not None)
     for path in sorted(folder.rglob("*")):
-        if path.suffix in (".yaml", ".yml") and not _hidden(path, folder) and path.with_suffix("") not in stems:
+        if _hidden(path, folder) or path.is_dir():
+            continue
+        if path.suffix in (".yaml", ".yml") and path.with_suffix("") not in stems:
             problems.error(Loc(path), "annotation file has no article beside it",
                            f"expected {path.with_suffix('.md').name}; rename one of them so the names match")
+        elif path.suffix not in (".md", ".yaml", ".yml"):
+            problems.warning(Loc(path), f"{path.name} is not read",
+                             f"articles are <slug>.md files (lowercase .md){_rename_hint(path)}; "
+                             "annotations are <slug>.yaml")
     return articles
+
+
+def _rename_hint(path: Path) -> str:
+    """For one.MD or one.markdown, the name athar would read."""
+    known = (".md", ".markdown", ".mdown", ".txt")
+    return f": rename it to {suggest_id(path.stem)}.md" if path.suffix.lower() in known else ""
 
 
 def _load_chunk(root: Path, paths: Sequence[Path]) -> tuple[list[ArticleSource | None], list[Diagnostic], dict[str, set[str]]]:
@@ -230,8 +242,12 @@ def _load_article(path: Path, problems: Problems, content: Content) -> ArticleSo
         return None
     split = _split_front_matter(text)
     if split is None:
-        problems.error(Loc(path, 1, 1), "article has no front matter",
-                       "start the file with a '---' line, then 'title:' and 'date:', then a closing '---' line")
+        if text.lstrip().startswith("---"):
+            problems.error(Loc(path, 1, 1), "front matter must start on the first line",
+                           "remove the blank lines before the opening '---'")
+        else:
+            problems.error(Loc(path, 1, 1), "article has no front matter",
+                           "start the file with a '---' line, then 'title:' and 'date:', then a closing '---' line")
         return None
     if isinstance(split, str):
         problems.error(Loc(path, 1, 1), split, "add a line '---' after the last front matter field")

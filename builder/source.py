@@ -287,6 +287,10 @@ def _report_yaml_error(exc: yaml.MarkedYAMLError, text: str, loc: Loc, problems:
             "replace the tab with a space, or put the value in quotes if the tab belongs to the text",
         )
         return
+    if "expected a single document" in f"{what} {exc.context}":
+        problems.error(loc.at(line, col), "a second YAML document starts here",
+                       "a content file holds one YAML document: remove this '---' line (lists go on with '- ')")
+        return
     if "maximum nesting depth" in what:
         problems.error(loc.at(line, col), f"YAML is nested more than {MAX_YAML_DEPTH} levels deep",
                        "flatten the structure; content files need only a few levels")

@@ -196,3 +196,25 @@ def test_every_problem_is_reported_in_one_run(tmp_path):
     })
     assert [d.split(": error:")[0] for d in found] == [
         "content/articles/one.md:3:7", "content/places.yaml:4:8", "content/site.yaml:2:11"]
+
+
+def test_files_in_articles_that_are_not_read_are_named(tmp_path):
+    found = diagnose(tmp_path, {"articles/Two.MD": ONE, "articles/notes.txt": "x", "articles/.one.md.swp": "x"})
+    assert found == [
+        "content/articles/Two.MD: warning: Two.MD is not read\n"
+        "  hint: articles are <slug>.md files (lowercase .md): rename it to two.md; annotations are <slug>.yaml",
+        "content/articles/notes.txt: warning: notes.txt is not read\n"
+        "  hint: articles are <slug>.md files (lowercase .md): rename it to notes.md; annotations are <slug>.yaml",
+    ]
+
+
+@pytest.mark.parametrize("changes, expected", [
+    ({"articles/one.md": "\n" + ONE}, "content/articles/one.md:1:1: error: front matter must start on the first line"),
+    ({"places.yaml": PLACES + "---\n- id: raqqa\n  name: الرقة\n"},
+     "content/places.yaml:4:1: error: a second YAML document starts here"),
+    ({"articles/one.yaml": ANN.replace("quote: داعش", "quote: داعش\n    suffix: والرقة")},
+     "content/articles/one.yaml:6:13: error: actor mention quote «داعش» occurs 1 time(s), but never with suffix «والرقة»"),
+])
+def test_near_misses_are_explained(tmp_path, changes, expected):
+    found = diagnose(tmp_path, changes)
+    assert len(found) == 1 and found[0].startswith(expected), found
