@@ -230,3 +230,17 @@ def test_the_page_checker_catches_what_it_looks_for(tmp_path):
     assert len(page.problems) == 3
     assert {"img", "iframe", "script"} <= page.tags
     assert page.scripts == [({}, "alert(1)")]
+
+
+def test_html_that_scripts_insert_at_run_time_is_sanitised_too(sites):
+    """site.js puts annotation notes into popovers with innerHTML: they must be the nh3-cleaned HTML."""
+    from builder.markup import ALLOWED_TAGS
+    article = parse(sites[True] / "articles" / "one" / "index.html")
+    data = next(json.loads(body) for attrs, body in article.scripts if attrs.get("id") == "annotation-data")
+    notes = [entry["note"] for entry in data.values() if entry.get("note")]
+    assert len(notes) >= 2  # the event note and the research note
+    for note in notes:
+        fragment = _Page()
+        fragment.feed(note)
+        assert fragment.problems == [] and fragment.tags <= ALLOWED_TAGS, note
+        assert "<script" not in note.lower()
