@@ -443,42 +443,53 @@ def _report_failure(tool: str, run: Measured) -> None:
     print(f"  {tool} FAILED (exit {run.returncode}) after {run.wall:.1f} s:\n{tail}", flush=True)
 
 
+def _athar_round(ws: Workspace, args: argparse.Namespace, result: SizeResult, last: bool) -> None:
+    """A cold build, then a no-change rebuild, then (last round) the edit probe on that site."""
+    make_cold(ws)
+    cold = athar_build(ws, args.python)
+    result.athar_cold.append(cold)
+    print(f"  athar cold      {cold.wall:8.2f} s  {cold.peak_rss / MB:7.0f} MB", flush=True)
+    if not cold.ok:
+        _report_failure("athar", cold)
+        return
+    for name, seconds in stages(cold.stderr).items():
+        result.stages.setdefault(name, []).append(seconds)
+    built = [int(m[1]) for line in cold.stderr.splitlines() if (m := _BUILT.match(line))]
+    result.athar_files = built[-1] if built else count_files(ws.athar_out)
+    result.athar_pages = count_files(ws.athar_out, ".html")
+    noop = athar_build(ws, args.python)
+    result.athar_noop.append(noop)
+    print(f"  athar no-change {noop.wall:8.2f} s  {noop.peak_rss / MB:7.0f} MB", flush=True)
+    if not noop.ok:
+        _report_failure("athar (no-change)", noop)
+    elif last and not args.no_edit:
+        result.edit = run_edit_probe(ws, args.python)
+        print(f"  edit probe: {_edit_cell(result.edit)}", flush=True)
+
+
+def _hugo_round(ws: Workspace, binary: Path, result: SizeResult) -> None:
+    make_cold(ws)
+    run = hugo_build(ws, binary)
+    result.hugo_cold.append(run)
+    print(f"  Hugo cold       {run.wall:8.2f} s  {run.peak_rss / MB:7.0f} MB", flush=True)
+    if run.ok:
+        result.hugo_pages = count_files(ws.hugo_out, ".html")
+    else:
+        _report_failure("Hugo", run)
+
+
 def bench_size(n: int, args: argparse.Namespace, binary: Path | None) -> SizeResult:
+    """Every figure for one corpus size, athar and Hugo alternating."""
     ws = Workspace(Path(args.workdir) / f"n{n}")
     ws.root.mkdir(parents=True, exist_ok=True)
     result = SizeResult(n)
     print(f"N = {n:,}", flush=True)
     result.generate_s = prepare(ws, n, args.seed, binary is not None)
     for rep in range(args.repeat):
-        make_cold(ws)
-        cold = athar_build(ws, args.python)
-        result.athar_cold.append(cold)
-        print(f"  [{rep + 1}] athar cold    {cold.wall:8.2f} s  {cold.peak_rss / MB:7.0f} MB", flush=True)
-        if not cold.ok:
-            _report_failure("athar", cold)
-        else:
-            for name, seconds in stages(cold.stderr).items():
-                result.stages.setdefault(name, []).append(seconds)
-            built = [int(m[1]) for line in cold.stderr.splitlines() if (m := _BUILT.match(line))]
-            result.athar_files = built[-1] if built else count_files(ws.athar_out)
-            result.athar_pages = count_files(ws.athar_out, ".html")
-            noop = athar_build(ws, args.python)
-            result.athar_noop.append(noop)
-            print(f"  [{rep + 1}] athar no-change {noop.wall:6.2f} s  {noop.peak_rss / MB:7.0f} MB", flush=True)
-            if not noop.ok:
-                _report_failure("athar (no-change)", noop)
-            elif rep == args.repeat - 1 and not args.no_edit:
-                result.edit = run_edit_probe(ws, args.python)  # serve starting on this up-to-date site
-                print(f"  edit probe: {_edit_cell(result.edit)}", flush=True)
+        print(f"  round {rep + 1} of {args.repeat}", flush=True)
+        _athar_round(ws, args, result, last=rep == args.repeat - 1)
         if binary is not None:
-            make_cold(ws)
-            run = hugo_build(ws, binary)
-            result.hugo_cold.append(run)
-            print(f"  [{rep + 1}] Hugo cold     {run.wall:8.2f} s  {run.peak_rss / MB:7.0f} MB", flush=True)
-            if run.ok:
-                result.hugo_pages = count_files(ws.hugo_out, ".html")
-            else:
-                _report_failure("Hugo", run)
+            _hugo_round(ws, binary, result)
     if not args.keep_outputs:
         make_cold(ws)
     return result
