@@ -30,6 +30,7 @@ from builder.errors import ContentError, Problems
 from builder.indexes import Indexes, build_indexes
 from builder.model import Article, Corpus, Tag
 from builder.related import update_related
+from builder.search import build_search
 from builder.publish import cache_dir_for
 from builder.render import PageTask, Renderer, extra_files, plan
 from builder.write import safe_relpath
@@ -117,6 +118,7 @@ class Session:
             if self._write_if_changed(path, data):
                 update.pages_written.append(path)
         update.pages_seconds = time.perf_counter() - start
+        indexes = dataclasses.replace(indexes, search_files=build_search(corpus))
         for path, data in extra_files(corpus, indexes, cache_dir_for(self.options.output)):
             if self._write_if_changed(path, data):
                 update.extras_written.append(path)
@@ -171,12 +173,37 @@ def _with_articles(old: Corpus, articles: dict[str, Article]) -> Corpus:
 def _reindex(old: Corpus, old_indexes: Indexes, corpus: Corpus, edited: list[str]) -> Indexes:
     """All indexes of the new corpus; related stories updated, not recomputed."""
     related = update_related(old_indexes.related, old, corpus, edited)
-    return build_indexes(corpus, related=related)
+    return build_indexes(corpus, related=related, search=False)  # search follows the pages
 
 
 def _keys(article: Article) -> set[tuple[str, str]]:
     return ({("place", p) for p in article.place_ids} | {("actor", a) for a in article.actor_ids}
             | {("event", e) for e in article.event_ids})
+
+
+def _listing(article: Article) -> tuple[object, ...]:
+    """What the index pages show of an article."""
+    return (article.title, article.date, article.source, article.tags)
+
+
+def _index_pages(before: Article, after: Article) -> set[str]:
+    """The index pages that can change when ``before`` becomes ``after``.
+
+    The event index lists, under each event, the articles that report it
+    (title, claimed date); the home page shows the latest articles and
+    counts mentions; the article and tag indexes list titles, dates, tags.
+    """
+    pages = set()
+    if _listing(before) != _listing(after):
+        pages |= {"index.html", "articles.html", "tags.html"}
+        if before.events or after.events:
+            pages.add("events.html")
+    if before.events != after.events:
+        pages |= {"events.html", "index.html"}
+    mentions = [sum(1 for s in a.spans if s.kind in ("place", "actor")) for a in (before, after)]
+    if mentions[0] != mentions[1]:
+        pages.add("index.html")
+    return pages
 
 
 def _affected_pages(old: Corpus, old_indexes: Indexes, corpus: Corpus, indexes: Indexes, edited: list[str]) -> list[PageTask]:
@@ -194,7 +221,7 @@ def _affected_pages(old: Corpus, old_indexes: Indexes, corpus: Corpus, indexes: 
             wanted.add((kind, ident))
         for tag in set(before.tags) | set(after.tags):
             wanted.add(("tag", tag.slug))
-        index_pages.update({"index.html", "articles.html", "events.html", "tags.html"})
+        index_pages.update(_index_pages(before, after))
     for slug, related in indexes.related.computed.items():
         if related != old_indexes.related.computed.get(slug) or any(r.slug in edited for r in related):
             wanted.add(("article", slug))
