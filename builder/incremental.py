@@ -71,6 +71,7 @@ class Session:
         result = build(self.options, log, force=True)
         assert result.corpus is not None and result.indexes is not None
         renderer = Renderer(result.corpus, result.indexes, self.options.user_templates())
+        renderer.compile({t.template for t in plan(result.corpus, result.indexes)})
         out = Path(self.options.output)
         hashes = {}
         for path in out.rglob("*"):
@@ -186,6 +187,11 @@ def _listing(article: Article) -> tuple[object, ...]:
     return (article.title, article.date, article.source, article.tags)
 
 
+def _claims(article: Article) -> list[tuple[object, ...]]:
+    """What the event index shows of an article's event reports (not where the quote is)."""
+    return [(r.event_id, r.claimed_date) for r in article.events]
+
+
 def _index_pages(before: Article, after: Article) -> set[str]:
     """The index pages that can change when ``before`` becomes ``after``.
 
@@ -198,7 +204,7 @@ def _index_pages(before: Article, after: Article) -> set[str]:
         pages |= {"index.html", "articles.html", "tags.html"}
         if before.events or after.events:
             pages.add("events.html")
-    if before.events != after.events:
+    if _claims(before) != _claims(after):
         pages |= {"events.html", "index.html"}
     mentions = [sum(1 for s in a.spans if s.kind in ("place", "actor")) for a in (before, after)]
     if mentions[0] != mentions[1]:
