@@ -160,6 +160,9 @@ def parse_yaml(text: str, loc: Loc, problems: Problems, line_offset: int = 0) ->
     ``line_offset`` shifts reported lines, for YAML embedded in a larger
     file (front matter).  Returns None when the text is unusable.
     """
+    node = _compose_fast(text)
+    if node is not None:
+        return _convert(node, loc, problems, line_offset)
     try:
         loader = _Loader(text)
     except UnicodeEncodeError:  # lone surrogates: never from a decoded file
@@ -191,6 +194,32 @@ def parse_yaml(text: str, loc: Loc, problems: Problems, line_offset: int = 0) ->
         loader.dispose()
     if node is None:
         return None
+    return _convert(node, loc, problems, line_offset)
+
+
+_INDENT = re.compile(r"^ *", re.M)
+
+
+def _compose_fast(text: str) -> Node | None:
+    """Compose with libyaml's own (C) composer when the text cannot nest deeply.
+
+    libyaml's composer recurses in C, which is why the depth-limited Python
+    composer exists; but nesting needs either more indentation or more
+    brackets, so a text with little of both is safe, and typical content
+    files are composed several times faster.  Anything unusual (an error,
+    an empty document) returns None and takes the careful path, so
+    messages stay the same.
+    """
+    flow = text.count("[") + text.count("{")
+    if flow + 2 * (max(map(len, _INDENT.findall(text)), default=0) + 1) >= MAX_YAML_DEPTH:
+        return None
+    try:
+        return yaml.compose(text, Loader=yaml.CSafeLoader)
+    except Exception:  # noqa: BLE001 - the careful path reports it
+        return None
+
+
+def _convert(node: Node, loc: Loc, problems: Problems, line_offset: int) -> Any:
     walker = _Walker(loc, problems, line_offset)
     try:
         return walker.convert(node, depth=0)
