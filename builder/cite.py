@@ -10,11 +10,11 @@ double braces): they are not "Family, Given" Western names to be split.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from typing import Any
 
+from builder import jsonsafe
 from builder.model import Article, Settings
 from builder.permalink import PublicURLs
 
@@ -42,7 +42,7 @@ def cite(article: Article, settings: Settings, urls: PublicURLs, date_text: str,
     items = [_csl_original(article), _csl_page(article, settings, page)]
     return Citation(
         segments=_reference(article, settings, page, date_text, retrieved_text),
-        csl_json=json.dumps(items, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
+        csl_json=jsonsafe.dumps(items, indent=2) + "\n",
         bibtex="\n".join(_bibtex(item) for item in items),
     )
 

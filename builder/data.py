@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from dataclasses import dataclass
 from typing import Any
 
+from builder import jsonsafe
 from builder.dates import DateSpan
 from builder.markup import strip_tags
 from builder.model import Article, Corpus, Event, Place
@@ -199,4 +199,4 @@ def _article(a: Article, corpus: Corpus, urls: PublicURLs) -> dict[str, Any]:
 
 
 def _json(value: Any) -> bytes:
-    return (json.dumps(value, ensure_ascii=False, sort_keys=True, indent=1) + "\n").encode("utf-8")
+    return (jsonsafe.dumps(value, indent=1) + "\n").encode("utf-8")

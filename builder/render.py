@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import html
 import importlib.resources
-import json
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -19,6 +18,7 @@ from urllib.parse import quote
 
 import jinja2
 
+from builder import jsonsafe
 from builder.arabic import digits, sort_key
 from builder.fmt import Formatter
 from builder.indexes import Indexes, Neighbours
@@ -365,5 +365,4 @@ def text_direction(fragment: str) -> str:
 
 def json_script(value: Any) -> str:
     """JSON safe inside <script>: no '</script>' or '<!--' can break out."""
-    text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return jsonsafe.dumps(value, separators=(",", ":"))

@@ -33,11 +33,11 @@ Why not Pagefind: measured on the seed, it does not strip a leading و
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
+from builder import jsonsafe
 from builder.arabic import WORD, normalize, search_stem
 from builder.markup import plain_text
 from builder.model import Corpus
@@ -133,7 +133,7 @@ def _deltas(numbers: Iterable[int]) -> list[int]:
 
 
 def _dump(value: object) -> bytes:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    return jsonsafe.dumps(value, separators=(",", ":")).encode("utf-8")
 
 
 def shard_name(key: str) -> str:

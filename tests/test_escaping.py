@@ -244,3 +244,26 @@ def test_html_that_scripts_insert_at_run_time_is_sanitised_too(sites):
         fragment.feed(note)
         assert fragment.problems == [] and fragment.tags <= ALLOWED_TAGS, note
         assert "<script" not in note.lower()
+
+
+RAW_DATA_SUFFIXES = {".csv", ".bib"}
+"""Downloads that hold the researchers' text as it is, by design (spreadsheets, BibTeX)."""
+
+
+HOSTILE_MARKUP = ("<script>", "<img src=x", "<iframe", "<svg onload", "<object", "<style>body")
+"""Markup the hostile corpus carries and no template ever writes."""
+
+
+def test_no_file_of_the_site_carries_markup_from_content(sites):
+    """Pages, feeds, JSON data and search files: markup from content never appears raw."""
+    raw = [p for p in sites[True].rglob("*.csv") if "<script>" in p.read_text(encoding="utf-8")]
+    assert raw, "the hostile corpus must reach the raw downloads (else this test proves nothing)"
+    checked = 0
+    for path in sorted(sites[True].rglob("*")):
+        if not path.is_file() or path.suffix in RAW_DATA_SUFFIXES or path.suffix in (".png", ".woff2", ".ico"):
+            continue
+        text = path.read_bytes().decode("utf-8", errors="ignore").lower()
+        found = [m for m in HOSTILE_MARKUP if m in text]
+        assert not found, f"{path.relative_to(sites[True])}: {found}"
+        checked += 1
+    assert checked > 30
