@@ -340,6 +340,15 @@ def _mention_spans(m: dict[str, Any], flat: FlatText, text: str, registry: _Regi
     return [Span(a, b, kind, ident) for a, b in ranges]
 
 
+def _locate_one(entry: dict[str, Any], flat: FlatText, text: str, what: str, problems: Problems) -> tuple[int, int] | None:
+    """The one span an event or note quote picks (they mark one place, unlike mentions)."""
+    ranges = _locate(entry, flat, text, what, problems)
+    if len(ranges) > 1:
+        problems.error(_at(entry, "occurrence"), f"an {what} quote must pick one occurrence" if what[0] in "aeiou"
+                       else f"a {what} quote must pick one occurrence", "use a number, not 'all'")
+    return ranges[0] if len(ranges) == 1 else None
+
+
 def _event_report(e: dict[str, Any], flat: FlatText, text: str, registry: _Registry, problems: Problems) -> EventReport | None:
     ident = e["ref"]
     if ident not in registry.events:
@@ -347,12 +356,10 @@ def _event_report(e: dict[str, Any], flat: FlatText, text: str, registry: _Regis
             problems.error(_at(e, "ref"), f"unknown event id '{ident}'",
                            did_you_mean(ident, registry.events) or "add it to events.yaml first")
         return None
-    ranges = _locate(e, flat, text, "event", problems)
-    if len(ranges) != 1:
-        if len(ranges) > 1:
-            problems.error(_at(e, "occurrence"), "an event quote must pick one occurrence", "use a number, not 'all'")
+    found = _locate_one(e, flat, text, "event", problems)
+    if found is None:
         return None
-    a, b = ranges[0]
+    a, b = found
     return EventReport(
         event_id=ident, quote=e["quote"], span=Span(a, b, "event", ident),
         claimed_date=e.get("claimed_date"), note_html=_markdown_field(e, "note"),
@@ -360,12 +367,10 @@ def _event_report(e: dict[str, Any], flat: FlatText, text: str, registry: _Regis
 
 
 def _note(n: dict[str, Any], number: int, flat: FlatText, text: str, problems: Problems) -> Note | None:
-    ranges = _locate(n, flat, text, "note", problems)
-    if len(ranges) != 1:
-        if len(ranges) > 1:
-            problems.error(_at(n, "occurrence"), "a note quote must pick one occurrence", "use a number, not 'all'")
+    found = _locate_one(n, flat, text, "note", problems)
+    if found is None:
         return None
-    a, b = ranges[0]
+    a, b = found
     return Note(number, n["quote"], Span(a, b, "note", str(number)), render_markdown(n["text"]))
 
 

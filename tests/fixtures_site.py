@@ -48,6 +48,18 @@ MINIMAL = {
 """A small valid corpus; tests copy it and break one thing."""
 
 
+def generated_corpus(out: Path, articles: int, seed: int = 1) -> Path:
+    """A research-shaped corpus from benchmarks/generate.py (deterministic)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("athar_generate", REPO / "benchmarks" / "generate.py")
+    module = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    spec.loader.exec_module(module)
+    module.generate(out, articles, seed=seed)
+    return out
+
+
 def athar(*args: str, cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     """Run the real command line (``python -m builder``) and capture its output."""
     return subprocess.run(

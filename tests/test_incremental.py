@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from pathlib import Path
 
@@ -10,15 +9,11 @@ import pytest
 
 from builder.build import Options, build
 from builder.incremental import Session
-from tools import REPO
+from fixtures_site import generated_corpus
 
 
 def _generate(out: Path, n: int) -> Path:
-    spec = importlib.util.spec_from_file_location("generate", REPO / "benchmarks" / "generate.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    module.generate(out, n, seed=11)
-    return out
+    return generated_corpus(out, n, seed=11)
 
 
 def _tree(root: Path) -> dict[str, bytes]:

@@ -3,24 +3,17 @@ and the no-change rebuild that does nothing."""
 
 from __future__ import annotations
 
-import importlib.util
-import os
 from pathlib import Path
 
 import pytest
 
-from fixtures_site import athar
-from tools import REPO
+from fixtures_site import athar, generated_corpus
 
 pytestmark = pytest.mark.e2e
 
 
 def _generate(out: Path, n: int) -> Path:
-    spec = importlib.util.spec_from_file_location("generate", REPO / "benchmarks" / "generate.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    module.generate(out, n, seed=7)
-    return out
+    return generated_corpus(out, n, seed=7)
 
 
 def _tree(root: Path) -> dict[str, bytes]:
