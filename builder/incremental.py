@@ -81,8 +81,12 @@ class Session:
         self.state = _State(result.corpus, result.indexes, renderer, slugs, hashes)
         return result
 
-    def update(self, changed: Iterable[Path]) -> Update | None:
-        """Apply edits of article files; None when a full build is needed instead."""
+    def update(self, changed: Iterable[Path], pages_done: Callable[[], None] | None = None) -> Update | None:
+        """Apply edits of article files; None when a full build is needed instead.
+
+        ``pages_done`` is called once the affected pages are on disk, before
+        the search and data files are rewritten (the preview reloads then).
+        """
         start = time.perf_counter()
         state = self.state
         mds = self._article_files(changed)
@@ -109,16 +113,24 @@ class Session:
         if problems.errors:
             raise ContentError(problems)
         corpus = _with_articles(old, articles)
-        indexes = _reindex(old, state.indexes, corpus, edited)
+        if all(_outline(old.articles[slug]) == _outline(corpus.articles[slug]) for slug in edited):
+            # Only the text changed (no title, date, tag, entity, claim or link): no index moves,
+            # and only the articles' own pages show it.
+            indexes = state.indexes
+            tasks = [PageTask(f"articles/{slug}/index.html", "article.html", "article", slug) for slug in edited]
+        else:
+            indexes = _reindex(old, state.indexes, corpus, edited)
+            tasks = _affected_pages(old, state.indexes, corpus, indexes, edited)
         state.renderer.rebind(corpus, indexes)
         update = Update()
-        tasks = _affected_pages(old, state.indexes, corpus, indexes, edited)
         for task in tasks:
             path, data = state.renderer.render(task)
             update.pages_rendered += 1
             if self._write_if_changed(path, data):
                 update.pages_written.append(path)
         update.pages_seconds = time.perf_counter() - start
+        if pages_done is not None:
+            pages_done()
         indexes = dataclasses.replace(indexes, search_files=build_search(corpus))
         for path, data in extra_files(corpus, indexes, cache_dir_for(self.options.output)):
             if self._write_if_changed(path, data):
@@ -180,6 +192,12 @@ def _reindex(old: Corpus, old_indexes: Indexes, corpus: Corpus, edited: list[str
 def _keys(article: Article) -> set[tuple[str, str]]:
     return ({("place", p) for p in article.place_ids} | {("actor", a) for a in article.actor_ids}
             | {("event", e) for e in article.event_ids})
+
+
+def _outline(article: Article) -> tuple[object, ...]:
+    """Everything of an article that other pages or the indexes use (all but its text)."""
+    mentions = sum(1 for s in article.spans if s.kind in ("place", "actor"))
+    return (_listing(article), _claims(article), frozenset(_keys(article)), mentions, article.related)
 
 
 def _listing(article: Article) -> tuple[object, ...]:

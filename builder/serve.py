@@ -277,13 +277,12 @@ def watch_and_rebuild(paths: list[Path], rebuild: Callable[[set[Path]], None], s
 
 def _live_update(session, changed: set[Path], state: PreviewState) -> bool:  # type: ignore[no-untyped-def]
     """Rewrite just the pages an edit of articles touches; False when a full build is needed."""
-    update = session.update(changed)
+    update = session.update(changed, pages_done=state.finished)  # pages first: the browser reloads now
     if update is None:
         return False
     print(f"athar: updated {len(update.pages_written)} of {update.pages_rendered} affected pages in "
           f"{update.pages_seconds * 1000:.0f} ms ({len(update.extras_written)} data files, "
           f"{update.total_seconds * 1000:.0f} ms in all)", file=sys.stderr)
-    state.finished()
     return True
 
 
