@@ -21,11 +21,20 @@ from builder import __version__
 CACHE_DIR = ".athar-cache"
 
 
-def _files(root: Path) -> Iterable[Path]:
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames.sort()
-        for name in sorted(filenames):
-            yield Path(dirpath) / name
+def _walk(root: str, prefix: str = "") -> Iterable[tuple[str, os.DirEntry[str]]]:
+    """(relative path, entry) of every file under ``root``, in sorted order.
+
+    os.scandir with plain strings: tens of thousands of files are listed
+    and stat-ed in a fraction of what pathlib costs.
+    """
+    with os.scandir(root) as it:
+        entries = sorted(it, key=lambda e: e.name)
+    for entry in entries:
+        rel = prefix + entry.name
+        if entry.is_dir(follow_symlinks=False):
+            yield from _walk(entry.path, rel + "/")
+        else:
+            yield rel, entry
 
 
 def inputs_fingerprint(roots: Iterable[Path | None], options: str) -> str:
@@ -34,9 +43,9 @@ def inputs_fingerprint(roots: Iterable[Path | None], options: str) -> str:
     for root in roots:
         if root is None or not Path(root).is_dir():
             continue
-        for path in _files(Path(root)):
-            digest.update(str(path.relative_to(root)).encode("utf-8", "surrogateescape") + b"\0")
-            digest.update(_file_digest(path))
+        for rel, entry in _walk(str(root)):
+            digest.update(rel.encode("utf-8", "surrogateescape") + b"\0")
+            digest.update(_file_digest(Path(entry.path)))
     return digest.hexdigest()
 
 
@@ -63,9 +72,9 @@ def _file_digest(path: Path) -> bytes:
 def output_manifest(output: Path) -> dict[str, list[int]]:
     """Every output file with its size and modification time."""
     manifest = {}
-    for path in _files(output):
-        st = path.stat()
-        manifest[str(path.relative_to(output))] = [st.st_size, st.st_mtime_ns]
+    for rel, entry in _walk(str(output)):
+        st = entry.stat(follow_symlinks=False)
+        manifest[rel] = [st.st_size, st.st_mtime_ns]
     return manifest
 
 
