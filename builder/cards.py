@@ -10,8 +10,9 @@ and drawn with Pillow's BASIC layout in a bundled Amiri TrueType subset
 (``builder/fonts``).  Lines are broken in logical order before reordering,
 so a wrapped title reads from the top right.
 
-A card is an indexed-colour PNG (about 25 kB, quick to encode).  Drawing
-one costs about 10 ms, so many are drawn on every core, and all are cached
+A card is an indexed-colour PNG (about 25 kB).  Drawing one costs about
+2 ms (glyphs rasterised once per process, only the painted rows
+compressed), many are drawn on every core, and all are cached
 on disk by a hash of everything drawn (texts, fonts, library versions): a
 rebuild reuses the PNG of an unchanged title.  Pillow writes no timestamp
 into a PNG, so the same card gives the same bytes.
@@ -20,10 +21,11 @@ into a PNG, so the same card gives the same bytes.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
+import struct
 import tempfile
+import zlib
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from importlib.metadata import version
@@ -40,7 +42,7 @@ WIDTH, HEIGHT = 1200, 630
 FONTS = Path(__file__).resolve().parent / "fonts"
 BOLD = FONTS / "amiri-card-bold.ttf"
 REGULAR = FONTS / "amiri-card-regular.ttf"
-CARD_VERSION = 2  # bump when the layout changes, so cached cards are redrawn
+CARD_VERSION = 3  # bump when the layout changes, so cached cards are redrawn
 
 PAPER = (251, 248, 241)
 INK = (31, 26, 20)
@@ -54,6 +56,7 @@ MARGIN_END = 80
 TITLE_SIZES = (72, 64, 56, 48)  # tried in order, largest first
 TITLE_TOP, TITLE_BOTTOM = 150, HEIGHT - 130  # the band the title's lines share
 LEADING = 1.45  # line height / font size (Amiri's marks need room)
+COMPRESS_LEVEL = 3  # zlib level of the PNG
 
 
 @dataclass(frozen=True)
@@ -109,9 +112,59 @@ def mirror_pairs(shown: str) -> str:
     return "".join(chars)
 
 
+class Face:
+    """One font at one size, with what drawing needs cached per character.
+
+    With the BASIC layout (no shaping engine, no kerning) a line is as wide
+    as its characters' advances added up, and a character always gives the
+    same pixels; so each is measured and rasterised once per process rather
+    than once per line (FreeType rendering was a third of a card's cost).
+    """
+
+    def __init__(self, path: Path, size: int):
+        self.font = ImageFont.truetype(str(path), size, layout_engine=ImageFont.Layout.BASIC)
+        self.size = size
+        self._advance: dict[str, float] = {}
+        self._glyph: dict[str, tuple[Image.Image, int, int] | None] = {}
+
+    def getlength(self, shown: str) -> float:
+        """Width in pixels of text in visual order (as ``FreeTypeFont.getlength``)."""
+        advance = self._advance
+        total = 0.0
+        for c in shown:
+            a = advance.get(c)
+            if a is None:
+                a = advance[c] = self.font.getlength(c)
+            total += a
+        return total
+
+    def glyph(self, c: str) -> tuple[Image.Image, int, int] | None:
+        """The coverage mask of one character and its offset from the pen; None if blank."""
+        if c not in self._glyph:
+            left, top, right, bottom = self.font.getbbox(c)
+            if right <= left or bottom <= top:
+                self._glyph[c] = None
+            else:
+                mask = Image.new("L", (right - left, bottom - top), 0)
+                ImageDraw.Draw(mask).text((-left, -top), c, font=self.font, fill=255)
+                self._glyph[c] = (mask, left, top)
+        return self._glyph[c]
+
+    def place(self, shown: str, right: float, top: int) -> list[tuple[Image.Image, int, int]]:
+        """Where each glyph of a visual-order line goes when it ends at ``right`` (RTL start)."""
+        x = right - self.getlength(shown)
+        placed = []
+        for c in shown:
+            g = self.glyph(c)
+            if g is not None:
+                placed.append((g[0], round(x) + g[1], top + g[2]))
+            x += self._advance[c]
+        return placed
+
+
 @lru_cache(maxsize=16)
-def _font(path: Path, size: int) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(str(path), size, layout_engine=ImageFont.Layout.BASIC)
+def _face(path: Path, size: int) -> Face:
+    return Face(path, size)
 
 
 def shaped_words(text: str) -> list[str]:
@@ -125,18 +178,23 @@ def shaped_words(text: str) -> list[str]:
     return shaped if len(shaped) == len(words) else [shape(w) for w in words]
 
 
-def wrap(text: str, font: ImageFont.FreeTypeFont, width: float) -> list[str]:
-    """Break text into shaped lines that fit ``width``, in reading order (top line first).
+def wrap(text: str, font: Face, width: float) -> list[str]:
+    """Break text into shaped lines that fit ``width``, in reading order (top line first)."""
+    return _wrap(_measured(text), font, width)
 
-    With the BASIC layout and no kerning, a line is as wide as its words and
-    spaces added up, so each word is measured once.
-    """
+
+def _measured(text: str) -> list[tuple[str, str]]:
+    """Each shaped word with its visual order (what its width is measured on)."""
+    return [(w, order(w)) for w in shaped_words(text)]
+
+
+def _wrap(words: list[tuple[str, str]], font: Face, width: float) -> list[str]:
     space = font.getlength(" ")
     lines: list[str] = []
     current: list[str] = []
     used = 0.0
-    for word in shaped_words(text):
-        size = font.getlength(order(word))
+    for word, shown in words:
+        size = font.getlength(shown)
         if current and used + space + size > width:
             lines.append(" ".join(current))
             current, used = [], 0.0
@@ -147,12 +205,13 @@ def wrap(text: str, font: ImageFont.FreeTypeFont, width: float) -> list[str]:
     return lines
 
 
-def fit_title(text: str, width: float) -> tuple[ImageFont.FreeTypeFont, list[str]]:
+def fit_title(text: str, width: float) -> tuple[Face, list[str]]:
     """The largest title size whose shaped lines fit; at the smallest, cut with an ellipsis."""
+    words = _measured(text)  # shaped and ordered once, measured at each size
     for size in TITLE_SIZES:
-        font = _font(BOLD, size)
+        font = _face(BOLD, size)
         most = (TITLE_BOTTOM - TITLE_TOP) // round(size * LEADING)
-        lines = wrap(text, font, width)
+        lines = _wrap(words, font, width)
         if len(lines) <= most:
             return font, lines
     lines = lines[:most]
@@ -163,7 +222,7 @@ def fit_title(text: str, width: float) -> tuple[ImageFont.FreeTypeFont, list[str
     return font, lines
 
 
-def _fit_line(text: str, font: ImageFont.FreeTypeFont, width: float) -> str:
+def _fit_line(text: str, font: Face, width: float) -> str:
     """One shaped line, cut at a word with an ellipsis if it is too wide."""
     words = shaped_words(text)
     line = " ".join(words)
@@ -173,43 +232,146 @@ def _fit_line(text: str, font: ImageFont.FreeTypeFont, width: float) -> str:
     return line
 
 
+INK_RAMP, MUTED_RAMP, ACCENT_RAMP = range(len(RAMPS))
+
+
 def draw(card: Card) -> bytes:
     """Draw a card as PNG bytes (an indexed-colour PNG: small, and fast to encode).
 
-    Each colour is drawn as a coverage layer (antialiased, grey levels),
-    mapped onto its own 64-step ramp from the paper colour in a 192-entry
-    palette, and the layers are merged; they never overlap.
+    The image holds palette indices: 0 is paper, and each colour has a
+    64-step ramp from the paper colour (antialiasing).  What every card of a
+    site shares (accent bar, rule, footer) is drawn once; per card, only the
+    kicker and the title are painted onto a copy, and only the rows they
+    touch are compressed (see :func:`encode`).
     """
-    layers = [Image.new("L", (WIDTH, HEIGHT), 0) for _ in RAMPS]
-    ink, muted, accent = (ImageDraw.Draw(layer) for layer in layers)
+    image = _base(card.footer).copy()
     right = WIDTH - MARGIN_START
-    accent.rectangle((WIDTH - 28, 0, WIDTH, HEIGHT), fill=255)
-    small = _font(REGULAR, 34)
+    painted = []
     if card.kicker:
-        _line(muted, _fit_line(card.kicker, small, right - MARGIN_END), small, right, 70)
+        small = _face(REGULAR, 34)
+        line = order(_fit_line(card.kicker, small, right - MARGIN_END))
+        painted.append(_paint(image, small.place(line, right, 70), MUTED_RAMP))
     font, lines = fit_title(card.title, right - MARGIN_END)
     step = round(font.size * LEADING)
     top = TITLE_TOP + (TITLE_BOTTOM - TITLE_TOP - step * len(lines)) // 2
-    for i, line in enumerate(lines):
-        _line(ink, line, font, right, top + i * step)
-    muted.line((MARGIN_END, HEIGHT - 120, right, HEIGHT - 120), fill=RULE_LEVEL, width=2)
-    if card.footer:
-        _line(accent, _fit_line(card.footer, small, right - MARGIN_END), small, right, HEIGHT - 100)
+    placed = [g for i, line in enumerate(lines) for g in font.place(order(line), right, top + i * step)]
+    painted.append(_paint(image, placed, INK_RAMP))
+    return encode(image, card.footer, painted)
+
+
+@lru_cache(maxsize=4)
+def _base(footer: str) -> Image.Image:
+    """What every card with this footer shows: the accent bar, the rule and the footer."""
     image = Image.new("L", (WIDTH, HEIGHT), 0)
-    for ramp, layer in enumerate(layers):
-        box = layer.getbbox()
-        if box:  # map only where the layer has ink (cheaper than the whole card)
-            image.paste(ImageChops.lighter(image.crop(box), layer.crop(box).point(_lut(ramp))), box)
-    image.putpalette(_palette())
-    out = io.BytesIO()
-    image.save(out, format="PNG", optimize=False, compress_level=3)
-    return out.getvalue()
+    right = WIDTH - MARGIN_START
+    bar = Image.new("L", (28, HEIGHT), 255)
+    _paint(image, [(bar, WIDTH - 28, 0)], ACCENT_RAMP)
+    rule = Image.new("L", (right - MARGIN_END + 1, 2), RULE_LEVEL)
+    _paint(image, [(rule, MARGIN_END, HEIGHT - 121)], MUTED_RAMP)
+    if footer:
+        small = _face(REGULAR, 34)
+        _paint(image, small.place(order(_fit_line(footer, small, right - MARGIN_END)), right, HEIGHT - 100), ACCENT_RAMP)
+    return image
 
 
-def _line(pen: ImageDraw.ImageDraw, shaped: str, font: ImageFont.FreeTypeFont, right: int, top: int) -> None:
-    """Draw one shaped line right-aligned at ``right`` (its start, in RTL)."""
-    shown = order(shaped)
-    pen.text((right - font.getlength(shown), top), shown, font=font, fill=255)
+def _paint(image: Image.Image, placed: list[tuple[Image.Image, int, int]], ramp: int) -> tuple[int, int]:
+    """Paint coverage masks at their places onto ``image`` in one colour ramp.
+
+    The masks are gathered on one layer the size of their bounding box, that
+    layer is mapped to palette indices once, and merged with what is there
+    by keeping the larger index (layers of different colours never overlap).
+    """
+    if not placed:
+        return (0, 0)
+    left = min(x for _, x, _ in placed)
+    top = min(y for _, _, y in placed)
+    right = max(x + m.width for m, x, _ in placed)
+    bottom = max(y + m.height for m, _, y in placed)
+    layer = Image.new("L", (right - left, bottom - top), 0)
+    for mask, x, y in placed:
+        layer.paste(255, (x - left, y - top), mask)
+    box = (left, top, right, bottom)
+    image.paste(ImageChops.lighter(image.crop(box), layer.point(_lut(ramp))), box)
+    return (max(top, 0), min(bottom, image.height))  # the rows painted
+
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def encode(image: Image.Image, footer: str, painted: Sequence[tuple[int, int]]) -> bytes:
+    """A card as an 8-bit indexed PNG, compressing only the rows painted on its base.
+
+    Compressing the whole 1200x630 picture was two thirds of a card's cost,
+    yet most rows are those of the base every card shares.  The image data
+    is one zlib stream made of deflate segments, each ending on a full flush
+    (byte-aligned, no reference to earlier data), so a base segment
+    compressed once per process can be reused as is; the stream's Adler-32
+    is combined from the segments'.  Any PNG decoder reads the result.
+    """
+    raw = image.tobytes()
+    parts = [b"\x78\x5e"]  # zlib header: deflate, 32 kB window
+    adler = 1
+    for y0, y1, fresh in _segments(painted):
+        if fresh:
+            rows = _rows(raw, y0, y1)
+            packer = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, -15)
+            data, seg_adler, length = packer.compress(rows) + packer.flush(zlib.Z_FULL_FLUSH), zlib.adler32(rows), len(rows)
+        else:
+            data, seg_adler, length = _base_segment(footer, y0, y1)
+        parts.append(data)
+        adler = _adler32_combine(adler, seg_adler, length)
+    parts.append(b"\x03\x00")  # an empty final block
+    parts.append(adler.to_bytes(4, "big"))
+    header = struct.pack(">IIBBBBB", WIDTH, HEIGHT, 8, 3, 0, 0, 0)  # 8-bit palette, no interlace
+    return b"".join([PNG_SIGNATURE, _chunk(b"IHDR", header), _chunk(b"PLTE", bytes(_palette())),
+                     _chunk(b"IDAT", b"".join(parts)), _chunk(b"IEND", b"")])
+
+
+def _segments(painted: Sequence[tuple[int, int]]) -> list[tuple[int, int, bool]]:
+    """Rows 0..HEIGHT as (start, end, painted) runs, the painted ranges merged."""
+    spans: list[list[int]] = []
+    for y0, y1 in sorted(p for p in painted if p[1] > p[0]):
+        if spans and y0 <= spans[-1][1]:
+            spans[-1][1] = max(spans[-1][1], y1)
+        else:
+            spans.append([y0, y1])
+    out, y = [], 0
+    for y0, y1 in spans:
+        if y0 > y:
+            out.append((y, y0, False))
+        out.append((y0, y1, True))
+        y = y1
+    if y < HEIGHT:
+        out.append((y, HEIGHT, False))
+    return out
+
+
+def _rows(raw: bytes, y0: int, y1: int) -> bytes:
+    """Scanlines y0..y1 of an 8-bit image, each behind PNG's filter byte 0 (none)."""
+    return b"".join(b"\0" + raw[y * WIDTH:(y + 1) * WIDTH] for y in range(y0, y1))
+
+
+@lru_cache(maxsize=256)
+def _base_segment(footer: str, y0: int, y1: int) -> tuple[bytes, int, int]:
+    """Rows y0..y1 of a base, compressed as a segment: (deflate data, Adler-32, length)."""
+    rows = _rows(_base(footer).tobytes(), y0, y1)
+    packer = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, -15)
+    return packer.compress(rows) + packer.flush(zlib.Z_FULL_FLUSH), zlib.adler32(rows), len(rows)
+
+
+def _adler32_combine(adler1: int, adler2: int, len2: int) -> int:
+    """The Adler-32 of A+B from those of A and B and B's length (zlib's adler32_combine)."""
+    base = 65521
+    rem = len2 % base
+    sum1 = adler1 & 0xFFFF
+    sum2 = (rem * sum1) % base
+    sum1 = (sum1 + (adler2 & 0xFFFF) + base - 1) % base
+    sum2 = (sum2 + ((adler1 >> 16) & 0xFFFF) + ((adler2 >> 16) & 0xFFFF) + base - rem) % base
+    return sum1 | (sum2 << 16)
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
 @lru_cache(maxsize=1)

@@ -132,3 +132,35 @@ def test_without_a_cache_folder_cards_are_still_drawn() -> None:
     cache = CardCache(None)
     assert _png(cache.png(Card("عنوان"))).size == (1200, 630)
     assert cache.drawn == 1
+
+
+def test_adler32_combine_agrees_with_zlib() -> None:
+    import random
+    import zlib
+    rng = random.Random(5)
+    for _ in range(200):
+        a = bytes(rng.randrange(256) for _ in range(rng.randrange(0, 300)))
+        b = bytes(rng.randrange(256) for _ in range(rng.randrange(0, 70000, 7)))
+        assert cards._adler32_combine(zlib.adler32(a), zlib.adler32(b), len(b)) == zlib.adler32(a + b)
+
+
+def test_encoding_only_the_painted_rows_gives_the_same_pixels_as_a_whole_picture_encoder() -> None:
+    card = Card(TITLE, "مقال · 2017", "أثر")
+    ours = _png(draw(card))
+    ours.load()
+    assert ours.mode == "P" and ours.size == (WIDTH, HEIGHT)
+    # The same picture, painted on the base and saved by Pillow's own PNG encoder.
+    image = cards._base(card.footer).copy()
+    assert Image.open(io.BytesIO(cards.encode(image, card.footer, []))).tobytes() == image.tobytes()
+    face = cards._face(BOLD, 56)
+    rows = cards._paint(image, face.place(order(TITLE), WIDTH - MARGIN_START, 300), cards.INK_RAMP)
+    assert 300 <= rows[0] < rows[1] < 400 and image.tobytes() != cards._base(card.footer).tobytes()
+    for spans in ([rows], [(0, HEIGHT)], [(0, 20), (15, 40), rows, (600, HEIGHT)]):
+        data = cards.encode(image, card.footer, spans)
+        assert Image.open(io.BytesIO(data)).tobytes() == image.tobytes(), spans
+    reference = io.BytesIO()
+    ours.save(reference, format="PNG")
+    assert Image.open(reference).tobytes() == ours.tobytes()
+    assert ours.getpalette()[:3] == list(cards.PAPER)
+    # Text was painted: the title band is not blank paper.
+    assert ours.crop((0, cards.TITLE_TOP, WIDTH - 40, cards.TITLE_BOTTOM)).getbbox() is not None
