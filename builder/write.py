@@ -14,7 +14,9 @@ a folder of other files.
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import re
 import shutil
 import signal
@@ -194,22 +196,57 @@ def write_site(files: Iterable[tuple[str, bytes]], output: Path, copies: Iterabl
 
 def write_file(root: Path, rel: str, data: bytes) -> None:
     """Write one file under ``root``; the path is checked to stay inside it."""
-    with open(_target(root, rel), "wb") as fh:
+    target = _target(root, rel)
+    try:
+        fd = os.open(target, _WRITE_FLAGS, 0o644)
+    except FileNotFoundError:  # a folder known to this process was removed meanwhile (serve)
+        _known_dirs.pop(str(root), None)
+        fd = os.open(_target(root, rel), _WRITE_FLAGS, 0o644)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:  # the file itself is a symlink
+            raise ValueError(f"output path {rel!r} escapes the output folder") from exc
+        raise
+    with os.fdopen(fd, "wb") as fh:
         fh.write(data)
+
+
+# O_NOFOLLOW: a symlink planted where a file goes is refused, never followed.
+_WRITE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+# Folders under each output root already made or checked by this process:
+# most pages share their folders' parents, and checking each file's folders
+# with resolve() cost more than rendering small pages.
+_known_dirs: dict[str, set[str]] = {}
 
 
 def _target(root: Path, rel: str) -> Path:
     """The file ``rel`` under ``root``, its folders made; refused if it would lead outside.
 
-    Checked before any folder is made, so even a symlink planted in the
-    staging folder cannot make the build create anything outside it.
+    The path is checked lexically (no absolute path, no ``..``) and each
+    folder on the way is checked with lstat to be a real folder, not a
+    symlink, before anything is made in it, so even a symlink planted in
+    the staging folder cannot make the build create anything outside it.
     """
-    target = root / safe_relpath(rel)
-    inside = root.resolve()
-    if not target.parent.resolve().is_relative_to(inside):
-        raise ValueError(f"output path {rel!r} escapes the output folder")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if target.is_symlink() or not target.resolve().is_relative_to(inside):
+    path = safe_relpath(rel)
+    known = _known_dirs.setdefault(str(root), set())
+    folder = ""
+    for part in path.parts[:-1]:
+        folder = f"{folder}/{part}" if folder else part
+        if folder in known:
+            continue
+        here = os.path.join(root, folder)
+        try:
+            st = os.lstat(here)
+        except FileNotFoundError:
+            try:
+                os.mkdir(here)
+            except FileExistsError:  # another worker made it just now
+                pass
+            st = os.lstat(here)
+        if stat.S_ISLNK(st.st_mode) or not stat.S_ISDIR(st.st_mode):
+            raise ValueError(f"output path {rel!r} escapes the output folder")
+        known.add(folder)
+    target = root / path
+    if target.is_symlink():
         raise ValueError(f"output path {rel!r} escapes the output folder")
     return target
 
