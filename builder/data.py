@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterator
 
 from builder import jsonsafe
 from builder.dates import DateSpan
@@ -56,10 +56,10 @@ def data_files(corpus: Corpus, timeline: Timeline, urls: PublicURLs) -> list[tup
     """All data downloads as (path, bytes)."""
     return [
         (EVENTS_CSV, events_csv(corpus, timeline)),
-        (EVENTS_JSON, _json({"version": VERSION, "events": [_event(e.event, corpus, timeline, urls)
-                                                            for e in timeline.entries]})),
+        (EVENTS_JSON, _json({"version": VERSION, "events": (_event(e.event, corpus, timeline, urls)
+                                                            for e in timeline.entries)})),
         (PLACES_GEOJSON, _json(places_geojson(corpus, timeline, urls))),
-        (CORPUS_JSON, _json(corpus_json(corpus, timeline, urls))),
+        (CORPUS_JSON, _json(corpus_json(corpus, timeline, urls, lazy=True))),
     ]
 
 
@@ -157,9 +157,16 @@ def places_geojson(corpus: Corpus, timeline: Timeline, urls: PublicURLs) -> dict
 
 # ------------------------------------------------------------------- corpus
 
-def corpus_json(corpus: Corpus, timeline: Timeline, urls: PublicURLs) -> dict[str, Any]:
-    """Everything: settings, registries, events and articles with resolved annotations."""
+def corpus_json(corpus: Corpus, timeline: Timeline, urls: PublicURLs, lazy: bool = False) -> dict[str, Any]:
+    """Everything: settings, registries, events and articles with resolved annotations.
+
+    With ``lazy``, events and articles are generators, made one at a time
+    while :func:`_json` streams them to disk (the texts of 100,000 articles
+    are never all held as JSON at once).
+    """
     s = corpus.settings
+    events = (_event(e.event, corpus, timeline, urls) for e in timeline.entries)
+    articles = (_article(a, corpus, urls) for a in corpus.articles.values())
     return {
         "version": VERSION,
         "site": {"title": s.title, "description": s.description, "base_url": s.base_url, "language": s.language},
@@ -169,8 +176,8 @@ def corpus_json(corpus: Corpus, timeline: Timeline, urls: PublicURLs) -> dict[st
         "actors": [{"id": a.id, "name": a.name, "name_en": a.name_en, "aliases": list(a.aliases), "kind": a.kind,
                     "wikidata": a.wikidata, "url": urls(urls.links.actor(a.id)),
                     "description": strip_tags(a.description_html)} for a in corpus.actors.values()],
-        "events": [_event(e.event, corpus, timeline, urls) for e in timeline.entries],
-        "articles": [_article(a, corpus, urls) for a in corpus.articles.values()],
+        "events": events if lazy else list(events),
+        "articles": articles if lazy else list(articles),
     }
 
 
@@ -198,5 +205,36 @@ def _article(a: Article, corpus: Corpus, urls: PublicURLs) -> dict[str, Any]:
     }
 
 
-def _json(value: Any) -> bytes:
-    return (jsonsafe.dumps(value, indent=1) + "\n").encode("utf-8")
+def _json(value: dict[str, Any]) -> Iterator[bytes]:
+    """An object as JSON, streamed: its keys sorted, one line per item of its lists.
+
+    A download of 10,000 articles is over 100 MB of JSON: each item is
+    encoded by the C encoder (an indented dump runs the pure-Python one)
+    and written out in pieces, so neither the text nor, with generators as
+    values, the records are ever all in memory.  The result reads the same
+    to any JSON parser, and one record per line keeps it diffable.
+    """
+    buffer: list[str] = ["{"]
+    size = 0
+    for n, key in enumerate(sorted(value)):
+        item = value[key]
+        head = ("," if n else "") + "\n " + jsonsafe.dumps(key) + ": "
+        if isinstance(item, (list, tuple, Iterator)):
+            buffer.append(head + "[")
+            count = 0
+            for element in item:
+                line = ("," if count else "") + "\n  " + jsonsafe.dumps(element)
+                count += 1
+                buffer.append(line)
+                size += len(line)
+                if size > CHUNK:
+                    yield "".join(buffer).encode("utf-8")
+                    buffer, size = [], 0
+            buffer.append("\n ]" if count else "]")
+        else:
+            buffer.append(head + jsonsafe.dumps(item))
+    buffer.append("\n}\n")
+    yield "".join(buffer).encode("utf-8")
+
+
+CHUNK = 1 << 20  # characters of JSON written at a time

@@ -38,14 +38,27 @@ def _walk(root: str, prefix: str = "") -> Iterable[tuple[str, os.DirEntry[str]]]
 
 
 def inputs_fingerprint(roots: Iterable[Path | None], options: str) -> str:
-    """sha256 over athar's version, the options and every input file's path and bytes."""
-    digest = hashlib.sha256(f"athar {__version__}\n{options}\n".encode())
+    """sha256 over athar itself, the options and every input file's path and bytes."""
+    digest = hashlib.sha256(f"athar {__version__} {_code_digest()}\n{options}\n".encode())
     for root in roots:
         if root is None or not Path(root).is_dir():
             continue
         for rel, entry in _walk(str(root)):
             digest.update(rel.encode("utf-8", "surrogateescape") + b"\0")
             digest.update(_file_digest(Path(entry.path)))
+    return digest.hexdigest()
+
+
+def _code_digest() -> str:
+    """sha256 of athar's own modules: a changed (or upgraded, or edited) athar rebuilds.
+
+    The version number alone would let a working copy with edited code skip
+    a build whose output that code would change.
+    """
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 

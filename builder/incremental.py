@@ -160,8 +160,10 @@ class Session:
             return None
         return corpus_stage.rebuild_article(src, corpus, problems)
 
-    def _write_if_changed(self, rel: str, data: bytes) -> bool:
+    def _write_if_changed(self, rel: str, data: bytes | Iterable[bytes]) -> bool:
         assert self.state is not None
+        if not isinstance(data, bytes):  # a download streamed in pieces
+            data = b"".join(data)
         digest = hashlib.sha256(data).digest()
         if self.state.hashes.get(rel) == digest:
             return False

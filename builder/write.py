@@ -172,7 +172,7 @@ def staging(output: Path) -> Iterator[Path]:
         raise
 
 
-def write_files(root: Path, files: Iterable[tuple[str, bytes]], copies: Iterable[tuple[str, Path]] = ()) -> int:
+def write_files(root: Path, files: Iterable[tuple[str, bytes | Iterable[bytes]]], copies: Iterable[tuple[str, Path]] = ()) -> int:
     """Write (path, bytes) files and copy (path, source) files under ``root``."""
     count = 0
     for rel, data in files:
@@ -194,8 +194,12 @@ def write_site(files: Iterable[tuple[str, bytes]], output: Path, copies: Iterabl
         return write_files(tmp, files, copies)
 
 
-def write_file(root: Path, rel: str, data: bytes) -> None:
-    """Write one file under ``root``; the path is checked to stay inside it."""
+def write_file(root: Path, rel: str, data: bytes | Iterable[bytes]) -> None:
+    """Write one file under ``root``; the path is checked to stay inside it.
+
+    ``data`` is bytes or, for big files made a piece at a time, an iterable
+    of bytes written as they come.
+    """
     target = _target(root, rel)
     try:
         fd = os.open(target, _WRITE_FLAGS, 0o644)
@@ -207,7 +211,11 @@ def write_file(root: Path, rel: str, data: bytes) -> None:
             raise ValueError(f"output path {rel!r} escapes the output folder") from exc
         raise
     with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
+        if isinstance(data, (bytes, bytearray, memoryview)):
+            fh.write(data)
+        else:
+            for chunk in data:
+                fh.write(chunk)
 
 
 # O_NOFOLLOW: a symlink planted where a file goes is refused, never followed.

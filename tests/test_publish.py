@@ -75,7 +75,8 @@ def site(tmp_path: Path, base_url: str = "https://example.org/athar-test/", **ov
 
 def outputs(tmp_path: Path, base_url: str = "https://example.org/athar-test/") -> dict[str, bytes]:
     corpus, indexes, links, _ = site(tmp_path, base_url)
-    return dict(publish_outputs(corpus, indexes, links))
+    return {path: data if isinstance(data, bytes) else b"".join(data)  # big downloads come in pieces
+            for path, data in publish_outputs(corpus, indexes, links)}
 
 
 # --------------------------------------------------------------------- feeds
