@@ -11,12 +11,16 @@ import difflib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 
-@dataclass(frozen=True)
-class Loc:
-    """A place in a source file; line and column are 1-based (0 = unknown)."""
+class Loc(NamedTuple):
+    """A place in a source file; line and column are 1-based (0 = unknown).
+
+    A named tuple rather than a frozen dataclass: the loader makes one for
+    every YAML key and value of the corpus (millions at 10,000 articles),
+    and a tuple is built three times faster and is half the size.
+    """
 
     path: Path
     line: int = 0

@@ -45,6 +45,7 @@ _SCALAR_TAGS = {
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 _VALUE_TAG = "tag:yaml.org,2002:value"  # a lone "=" resolves to this; it is text
 _SEQ_TAG = "tag:yaml.org,2002:seq"
+_STR_TAG = "tag:yaml.org,2002:str"
 _MAP_TAG = "tag:yaml.org,2002:map"
 
 
@@ -419,6 +420,8 @@ class _Walker:
         )
 
     def scalar(self, node: ScalarNode) -> Any:
+        if node.tag == _STR_TAG:  # most values: what the constructor would return, without it
+            return node.value
         if node.tag in (_TIMESTAMP_TAG, _VALUE_TAG):
             return node.value  # dates stay text; the loader parses their precision
         if node.tag not in _SCALAR_TAGS:
