@@ -16,9 +16,10 @@ from builder.errors import ContentError, Problems
 from builder.indexes import Indexes, build_indexes
 from builder.load import load
 from builder.model import Corpus
-from builder.parallel import map_chunks
+from builder.cards import Background
+from builder.parallel import can_fork, jobs, map_chunks
 from builder import fingerprint
-from builder.publish import cache_dir_for
+from builder.publish import cache_dir_for, share_cards
 from builder.render import PageTask, Renderer, default_templates, extra_files, plan, static_files
 from builder.write import check_output_dir, staging, write_file, write_files
 
@@ -74,14 +75,20 @@ def _stop_if_errors(problems: Problems, strict: bool) -> None:
         raise ContentError(problems)
 
 
-def check(options: Options, log: Callable[[str], None] | None = None) -> Result:
-    """Load, cross-reference and index the content without writing anything."""
+def check(options: Options, log: Callable[[str], None] | None = None,
+          corpus_ready: Callable[[Corpus], None] | None = None) -> Result:
+    """Load, cross-reference and index the content without writing anything.
+
+    ``corpus_ready`` is called with a valid corpus before it is indexed.
+    """
     result = Result(Problems())
     step = _Steps(result, log)
     problems = result.problems
     content = step("load", lambda: load(Path(options.content), problems))
     corpus = step("corpus", lambda: build_corpus(content, problems, options.base_url))
     _stop_if_errors(problems, options.strict)
+    if corpus_ready is not None:
+        corpus_ready(corpus)
     result.corpus = corpus
     result.indexes = step("indexes", lambda: build_indexes(corpus))
     return result
@@ -107,21 +114,40 @@ def build(options: Options, log: Callable[[str], None] | None = None, force: boo
         if log:
             log("unchanged: the output already matches the content; nothing to do")
         return result
-    result = check(options, log)
-    step = _Steps(result, log)
-    assert result.corpus is not None and result.indexes is not None
-    corpus, indexes = result.corpus, result.indexes
-    fingerprint.forget(Path(options.output))  # only now: a build that stops on bad content changes nothing
-    with staging(Path(options.output)) as tmp:
-        renderer = Renderer(corpus, indexes, user_templates)
-        tasks = plan(corpus, indexes)
-        renderer.compile({t.template for t in tasks})
-        counts = step("render", lambda: map_chunks(_render_chunk, tasks, (renderer, tmp)))
-        extras = step("write", lambda: write_files(tmp, extra_files(corpus, indexes, cache_dir_for(options.output)),
-                                                   static_files(user_templates)))
+    cache_dir = cache_dir_for(options.output)
+    cards = _background_cards(cache_dir)
+    try:
+        result = check(options, log, corpus_ready=cards and (
+            lambda c: cards.draw([card for _, card in share_cards(c, c.events.values())])))
+        step = _Steps(result, log)
+        assert result.corpus is not None and result.indexes is not None
+        corpus, indexes = result.corpus, result.indexes
+        fingerprint.forget(Path(options.output))  # only now: a build that stops on bad content changes nothing
+        with staging(Path(options.output)) as tmp:
+            renderer = Renderer(corpus, indexes, user_templates)
+            tasks = plan(corpus, indexes)
+            renderer.compile({t.template for t in tasks})
+            counts = step("render", lambda: map_chunks(_render_chunk, tasks, (renderer, tmp)))
+            if cards:
+                step("cards", cards.wait)  # what the background has not finished yet
+            extras = step("write", lambda: write_files(tmp, extra_files(corpus, indexes, cache_dir),
+                                                       static_files(user_templates)))
+    finally:
+        if cards:
+            cards.close()
     result.files = sum(counts) + extras
     fingerprint.remember(Path(options.output), key)
     return result
+
+
+def _background_cards(cache_dir: Path) -> Background | None:
+    """A process drawing the share cards into the cache meanwhile, if one can be forked."""
+    if jobs() < 2 or not can_fork():
+        return None
+    try:
+        return Background(cache_dir / "cards")
+    except OSError:
+        return None
 
 
 def _render_chunk(state: tuple[Renderer, Path], tasks: list[PageTask]) -> int:

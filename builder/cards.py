@@ -22,7 +22,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
+import multiprocessing.connection
 import os
+import signal
 import struct
 import tempfile
 import zlib
@@ -170,12 +173,16 @@ def _face(path: Path, size: int) -> Face:
 def shaped_words(text: str) -> list[str]:
     """The words of a text, shaped.
 
-    Arabic letters join only within a word, so the whole text is shaped once
-    (reshaping is the slow part) and split where the spaces are.
+    Arabic letters join only within a word, so words are shaped one by one,
+    and each distinct word once per process: reshaping is slow, and the
+    titles of a corpus share most of their words.
     """
-    words = text.split()
-    shaped = shape(" ".join(words)).split(" ")
-    return shaped if len(shaped) == len(words) else [shape(w) for w in words]
+    return [_shape_word(w) for w in text.split()]
+
+
+@lru_cache(maxsize=1 << 16)
+def _shape_word(word: str) -> str:
+    return shape(word)
 
 
 def wrap(text: str, font: Face, width: float) -> list[str]:
@@ -406,8 +413,9 @@ def cache_key(card: Card) -> str:
 class CardCache:
     """Cards by content hash in ``folder`` (e.g. ``.athar-cache/cards``); None = no cache."""
 
-    def __init__(self, folder: Path | None):
+    def __init__(self, folder: Path | None, processes: int | None = None):
         self.folder = folder
+        self.processes = processes  # None: every core (builder.parallel)
         self.drawn = 0  # cards drawn (not found in the cache) by this instance
 
     def png(self, card: Card) -> bytes:
@@ -426,7 +434,8 @@ class CardCache:
                 missing[key] = card
             else:
                 found[key] = data
-        drawn = [png for chunk in map_chunks(_draw_chunk, list(missing.values()), None) for png in chunk]
+        drawn = [png for chunk in map_chunks(_draw_chunk, list(missing.values()), None, self.processes)
+                 for png in chunk]
         for key, data in zip(missing, drawn):
             found[key] = data
             if self.folder is not None:
@@ -460,3 +469,58 @@ def _store(path: Path, data: bytes) -> None:
         os.replace(tmp, path)
     except OSError:
         Path(tmp).unlink(missing_ok=True)
+
+
+class Background:
+    """Share cards drawn into the cache by a process of their own, while the build goes on.
+
+    Cards need only titles and dates, known once the corpus is built, yet
+    they were drawn last, after the indexes (one core busy, the other
+    idle) and the pages.  The process is forked before the corpus is
+    loaded, so it holds none of it (the peak memory of the process tree
+    counts each process's pages); it is sent the cards when they are known,
+    draws the ones not in the cache, and stores them there.  The writer
+    then finds every card in the cache; anything the background did not
+    store is drawn in the foreground as before, so a failure here costs
+    only time.
+    """
+
+    def __init__(self, folder: Path):
+        context = multiprocessing.get_context("fork")
+        self._conn, child = context.Pipe()
+        self._process = context.Process(target=_draw_in_background, args=(child, folder), daemon=True)
+        self._process.start()
+        child.close()
+
+    def draw(self, cards: Sequence[Card]) -> None:
+        """Hand over the cards to draw (once)."""
+        try:
+            self._conn.send(list(cards))
+        except OSError:  # the process died: the foreground draws them
+            pass
+
+    def wait(self) -> None:
+        """Wait until the cards handed over are in the cache (or the process gave up)."""
+        try:
+            self._conn.recv()
+        except (EOFError, OSError):
+            pass
+        self.close()
+
+    def close(self) -> None:
+        """Stop the process (if still drawing: the build failed or was interrupted)."""
+        self._conn.close()
+        if self._process.is_alive():
+            self._process.terminate()
+        self._process.join()
+
+
+def _draw_in_background(conn: "multiprocessing.connection.Connection", folder: Path) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    try:
+        cards = conn.recv()
+    except (EOFError, OSError):
+        return
+    CardCache(folder, processes=1).pngs(cards)
+    conn.send(True)

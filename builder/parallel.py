@@ -38,7 +38,8 @@ def jobs() -> int:
     return max(1, wanted or len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 
-def _can_fork() -> bool:
+def can_fork() -> bool:
+    """Whether forking is available and safe (no other thread running)."""
     return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
@@ -48,7 +49,7 @@ def map_chunks(fn: Callable[[Any, Sequence[T]], R], items: Sequence[T], state: A
     ``fn`` must be a module-level function (it is pickled by name).
     """
     processes = processes or jobs()
-    if processes <= 1 or len(items) < MIN_ITEMS or not _can_fork():
+    if processes <= 1 or len(items) < MIN_ITEMS or not can_fork():
         return [fn(state, items)]
     global _state
     _state = state

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
 from builder import permalink as P
 from builder.cards import Card, CardCache
@@ -34,7 +34,7 @@ from builder.fmt import Formatter
 from builder.indexes import Indexes
 from builder.jsonld import Describer, graph
 from builder.markup import excerpt, strip_tags
-from builder.model import Article, Corpus
+from builder.model import Article, Corpus, Event
 from builder.sitemap import robots, sitemap
 
 if TYPE_CHECKING:
@@ -236,19 +236,30 @@ class Publisher:
                 for t in plan(self.corpus, self.indexes) if t.path != "404.html"]
 
     def card_files(self) -> Iterator[tuple[str, bytes]]:
-        """The share cards: the site's, then one per article and per event."""
-        from builder.render import EVENT_TYPE_LABELS  # render imports this module
-        s = self.corpus.settings
-        cards = [(P.SITE_CARD, Card(s.title, "", excerpt(s.description, 70)))]
-        for a in self.corpus.articles.values():
-            kicker = " · ".join(p for p in (KIND_WORDS["article"], self.fmt.date(a.date), a.source or "") if p)
-            cards.append((P.article_card(a.slug), Card(a.title, kicker, s.title)))
-        for entry in self.indexes.timeline.entries:
-            ev = entry.event
-            label = EVENT_TYPE_LABELS.get(ev.type or "", "")
-            kicker = " · ".join(p for p in (KIND_WORDS["event"], self.fmt.date(ev.date), label) if p)
-            cards.append((P.event_card(ev.id), Card(ev.title, kicker, s.title)))
+        """The share cards: the site's, then one per article and per event (in timeline order)."""
+        events = [entry.event for entry in self.indexes.timeline.entries]
+        cards = share_cards(self.corpus, events)
         yield from zip((path for path, _ in cards), self.cards.pngs([card for _, card in cards]))
+
+
+def share_cards(corpus: Corpus, events: Iterable[Event]) -> list[tuple[str, Card]]:
+    """Where each share card goes and what it shows: the site's, each article's, each event's.
+
+    Needs only the corpus, so the cards can be drawn in the background
+    while the indexes and pages are made (see :mod:`builder.build`).
+    """
+    from builder.render import EVENT_TYPE_LABELS  # render imports this module
+    s = corpus.settings
+    fmt = Formatter(s)
+    cards = [(P.SITE_CARD, Card(s.title, "", excerpt(s.description, 70)))]
+    for a in corpus.articles.values():
+        kicker = " · ".join(p for p in (KIND_WORDS["article"], fmt.date(a.date), a.source or "") if p)
+        cards.append((P.article_card(a.slug), Card(a.title, kicker, s.title)))
+    for ev in events:
+        label = EVENT_TYPE_LABELS.get(ev.type or "", "")
+        kicker = " · ".join(p for p in (KIND_WORDS["event"], fmt.date(ev.date), label) if p)
+        cards.append((P.event_card(ev.id), Card(ev.title, kicker, s.title)))
+    return cards
 
 
 def publish_outputs(corpus: Corpus, indexes: Indexes, links: "Links | None" = None,
