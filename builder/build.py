@@ -2,6 +2,12 @@
 
 ``check`` is this same pipeline stopped after the indexes, so it can never
 disagree with ``build`` about what is wrong.
+
+At scale two things overlap the steps: ``load`` reads site.yaml and the
+registries and lists the articles, which ``corpus`` reads and models in one
+pass per worker (their parsed YAML never crosses processes); and the share
+cards are drawn by a background process from the moment the corpus is
+valid (``cards`` is the time the writer still waited for them).
 """
 
 from __future__ import annotations
@@ -76,21 +82,24 @@ def _stop_if_errors(problems: Problems, strict: bool) -> None:
 
 
 def check(options: Options, log: Callable[[str], None] | None = None,
-          corpus_ready: Callable[[Corpus], None] | None = None) -> Result:
+          corpus_ready: Callable[[Corpus], None] | None = None, search: bool = True) -> Result:
     """Load, cross-reference and index the content without writing anything.
 
-    ``corpus_ready`` is called with a valid corpus before it is indexed.
+    ``corpus_ready`` is called with a valid corpus before it is indexed;
+    ``search=False`` leaves the search files to the writer (they are large,
+    and pages are rendered by forked processes that would each hold them).
     """
     result = Result(Problems())
     step = _Steps(result, log)
     problems = result.problems
-    content = step("load", lambda: load(Path(options.content), problems))
+    content = step("load", lambda: load(Path(options.content), problems, defer_articles=True))
     corpus = step("corpus", lambda: build_corpus(content, problems, options.base_url))
+    del content  # the parsed YAML, positions and all: the corpus holds what is needed from here
     _stop_if_errors(problems, options.strict)
     if corpus_ready is not None:
         corpus_ready(corpus)
     result.corpus = corpus
-    result.indexes = step("indexes", lambda: build_indexes(corpus))
+    result.indexes = step("indexes", lambda: build_indexes(corpus, search=search))
     return result
 
 
@@ -118,7 +127,7 @@ def build(options: Options, log: Callable[[str], None] | None = None, force: boo
     cards = _background_cards(cache_dir)
     try:
         result = check(options, log, corpus_ready=cards and (
-            lambda c: cards.draw([card for _, card in share_cards(c, c.events.values())])))
+            lambda c: cards.draw([card for _, card in share_cards(c, c.events.values())])), search=False)
         step = _Steps(result, log)
         assert result.corpus is not None and result.indexes is not None
         corpus, indexes = result.corpus, result.indexes

@@ -7,6 +7,8 @@ Problems are recorded, not raised, so one run reports them all.
 
 from __future__ import annotations
 
+import dataclasses
+
 import hashlib
 from datetime import date
 from typing import Any, Callable, Iterable, Sequence
@@ -17,7 +19,7 @@ from builder.arabic import words as fold_words
 from builder.errors import Diagnostic, Loc, Problems, did_you_mean
 from builder.parallel import map_chunks
 from builder.schema import INVISIBLE
-from builder.load import ArticleSource, Content
+from builder.load import ArticleSource, Content, load_article
 from builder.markup import plain_text, render_markdown
 from builder.model import (
     Actor, Article, Corpus, Event, EventReport, Note, Place, RelatedLink,
@@ -35,8 +37,11 @@ def build_corpus(content: Content, problems: Problems, base_url: str | None = No
     actor_map = {aid: _actor(e) for aid, e in actors.items()}
     event_map = {eid: _event(e, place_map, actor_map, problems, content.reported) for eid, e in event_entries.items()}
     registry = _Registry(place_map, actor_map, event_map, content.reported)
-    sources = _unique_articles(content.articles, problems)
-    articles = _build_articles(list(sources.values()), settings, registry, problems)
+    if content.article_files is not None:
+        sources, articles = _load_and_build_articles(content, settings, registry, problems)
+    else:
+        sources = _unique_articles(content.articles, problems)
+        articles = _build_articles(list(sources.values()), settings, registry, problems)
     known_slugs = set(sources) | content.broken.get("article", set())  # a broken article is reported once
     for src in sources.values():
         _check_related(src, known_slugs, problems)
@@ -241,14 +246,51 @@ def _article(src: ArticleSource, settings: Settings, registry: _Registry, proble
 
 def _build_articles(sources: list[ArticleSource], settings: Settings, registry: "_Registry", problems: Problems) -> list[Article]:
     """Every article's model, on all cores; problems come back in article order."""
-    if settings.auto_mentions and sources and registry.matcher is None:
-        from builder.mentions import MentionMatcher
-        registry.matcher = MentionMatcher(registry.places, registry.actors)  # built once, inherited by workers
+    _prepare_matcher(settings, registry, bool(sources))
     articles: list[Article] = []
     for built, found in map_chunks(_article_chunk, sources, (settings, registry)):
         articles.extend(built)
         problems.items.extend(found)
     return articles
+
+
+def _load_and_build_articles(content: Content, settings: Settings, registry: "_Registry",
+                             problems: Problems) -> tuple[dict[str, ArticleSource], list[Article]]:
+    """Read and model every article in one pass on all cores.
+
+    Each worker loads an article and models it at once, returning the
+    Article and a stub of its source (path, slug and related entries, for
+    the checks across articles); the parsed YAML stays in the worker.
+    """
+    _prepare_matcher(settings, registry, bool(content.article_files))
+    pairs: list[tuple[ArticleSource, Article]] = []
+    for built, found, broken in map_chunks(_load_build_chunk, content.article_files or [], (content.root, settings, registry)):
+        pairs.extend(built)
+        problems.items.extend(found)
+        content.add_broken(broken)
+    sources = _unique_articles([src for src, _ in pairs], problems)
+    return sources, [article for src, article in pairs if sources.get(src.slug) is src]
+
+
+def _load_build_chunk(state: tuple[Path, Settings, "_Registry"], paths: Sequence[Path]
+                      ) -> tuple[list[tuple[ArticleSource, Article]], list[Diagnostic], dict[str, set[str]]]:
+    root, settings, registry = state
+    problems = Problems()
+    scratch = Content(root, {}, Loc(root))
+    built = []
+    for path in paths:
+        src = load_article(path, problems, scratch)
+        if src is not None:
+            stub = dataclasses.replace(src, meta={}, body="", annotations={"related": src.annotations.get("related", [])})
+            built.append((stub, _article(src, settings, registry, problems)))
+    return built, problems.items, scratch.broken
+
+
+def _prepare_matcher(settings: Settings, registry: "_Registry", any_articles: bool) -> None:
+    """Build the automatic-mention matcher once, before the workers fork (they inherit it)."""
+    if settings.auto_mentions and any_articles and registry.matcher is None:
+        from builder.mentions import MentionMatcher
+        registry.matcher = MentionMatcher(registry.places, registry.actors)
 
 
 def _article_chunk(state: tuple[Settings, "_Registry"], sources: Sequence[ArticleSource]) -> tuple[list[Article], list[Diagnostic]]:

@@ -42,10 +42,16 @@ class Content:
     site_loc: Loc
     registries: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     articles: list[ArticleSource] = field(default_factory=list)
+    article_files: list[Path] | None = None
+    """With ``load(..., defer_articles=True)``: the .md files, read later by the corpus stage."""
     broken: dict[str, set[str]] = field(default_factory=dict)
     """Ids (by kind: place, actor, event, article) whose entry has an error already reported."""
     unreadable: set[str] = field(default_factory=set)
     """Kinds with a file that could not be read at all: any id of theirs may exist."""
+
+    def add_broken(self, broken: dict[str, set[str]]) -> None:
+        for kind, ids in broken.items():
+            self.broken.setdefault(kind, set()).update(ids)
 
     def reported(self, kind: str, ident: str) -> bool:
         """Whether a reference to an unknown ``ident`` is explained by an error already reported.
@@ -69,8 +75,14 @@ class Content:
             self.unreadable.add(kind)
 
 
-def load(root: Path, problems: Problems) -> Content:
-    """Read and validate the content folder; record problems, never raise."""
+def load(root: Path, problems: Problems, defer_articles: bool = False) -> Content:
+    """Read and validate the content folder; record problems, never raise.
+
+    With ``defer_articles`` the articles are only listed (``article_files``):
+    the corpus stage reads each one and models it in the same worker
+    (:func:`builder.corpus.build_corpus`), so their parsed YAML, with a
+    position for every value, never crosses between processes.
+    """
     root = Path(root)
     if not root.is_dir():
         problems.error(Loc(root), "content folder not found",
@@ -81,7 +93,7 @@ def load(root: Path, problems: Problems) -> Content:
     content = Content(root, site, Loc(site_path))
     for name in REGISTRIES:
         content.registries[name] = _load_registry(root, name, LIST_FILES[name], problems, content)
-    content.articles = _load_articles(root / "articles", problems, content)
+    content.articles = _load_articles(root / "articles", problems, content, defer_articles)
     return content
 
 
@@ -165,7 +177,7 @@ def _load_registry(root: Path, name: str, record: Record, problems: Problems, co
     return entries
 
 
-def _load_articles(folder: Path, problems: Problems, content: Content) -> list[ArticleSource]:
+def _load_articles(folder: Path, problems: Problems, content: Content, defer: bool = False) -> list[ArticleSource]:
     if folder.is_file():
         problems.error(Loc(folder), "articles is a file, but the articles folder is expected here",
                        "make a folder content/articles/ holding <slug>.md files")
@@ -177,11 +189,13 @@ def _load_articles(folder: Path, problems: Problems, content: Content) -> list[A
     articles = []
     md_files = sorted(p for p in folder.rglob("*.md") if not _hidden(p, folder) and not p.is_dir())
     stems = {p.with_suffix("") for p in md_files}
-    for loaded, found, broken in map_chunks(_load_chunk, md_files, content.root):
-        problems.items.extend(found)
-        for kind, ids in broken.items():
-            content.broken.setdefault(kind, set()).update(ids)
-        articles.extend(a for a in loaded if a is not None)
+    if defer:
+        content.article_files = md_files
+    else:
+        for loaded, found, broken in map_chunks(_load_chunk, md_files, content.root):
+            problems.items.extend(found)
+            content.add_broken(broken)
+            articles.extend(a for a in loaded if a is not None)
     for path in sorted(folder.rglob("*")):
         if _hidden(path, folder) or path.is_dir():
             continue
@@ -209,9 +223,11 @@ def _load_chunk(root: Path, paths: Sequence[Path]) -> tuple[list[ArticleSource |
     return loaded, problems.items, scratch.broken
 
 
-def load_article(path: Path, problems: Problems) -> ArticleSource | None:
-    """Load one article on its own (the live preview re-reads edited articles)."""
-    return _load_article(path, problems, Content(path.parent, {}, Loc(path)))
+def load_article(path: Path, problems: Problems, content: Content | None = None) -> ArticleSource | None:
+    """Load one article on its own (the live preview re-reads edited articles; the
+    corpus stage reads each article where it models it); ``content`` collects the
+    ids found broken."""
+    return _load_article(path, problems, content or Content(path.parent, {}, Loc(path)))
 
 
 def _split_front_matter(text: str) -> tuple[str, str, int] | None | str:

@@ -24,6 +24,7 @@ from builder.fmt import Formatter
 from builder.indexes import Indexes, Neighbours
 from builder.markup import Mark, excerpt, mark_spans, strip_tags
 from builder.model import Article, Corpus
+from builder.search import build_search
 from builder.publish import Publisher, publish_outputs
 
 Output = tuple[str, bytes]
@@ -242,7 +243,7 @@ def extra_files(corpus: Corpus, indexes: Indexes, cache_dir: Path | None = None)
 
     ``cache_dir`` keeps drawn share cards between builds (see builder.cards).
     """
-    yield from indexes.search_files
+    yield from indexes.search_files or build_search(corpus)  # made here when the indexes left them out
     yield from publish_outputs(corpus, indexes, cache_dir=cache_dir)
 
 
