@@ -35,12 +35,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Sequence
 
 from builder import jsonsafe
 from builder.arabic import WORD, normalize, search_stem
 from builder.markup import plain_text
 from builder.model import Corpus
+from builder.parallel import map_chunks
 
 DOCS_PER_SHARD = 256
 SHARD_BYTES = 16_000
@@ -110,18 +111,36 @@ def index_keys(text: str, cache: dict[str, str]) -> set[str]:
 
 
 def build_index(docs: list[SearchDoc]) -> SearchIndex:
-    """Postings of every key: documents where it is in the title, and the others."""
+    """Postings of every key: documents where it is in the title, and the others.
+
+    Folding and stemming every word of the corpus is the slow part, so
+    contiguous runs of documents are indexed on all cores and their
+    postings joined in order (each list stays sorted by document).
+    """
+    title: dict[str, list[int]] = defaultdict(list)
+    other: dict[str, list[int]] = defaultdict(list)
+    for part_title, part_other in map_chunks(_index_chunk, range(len(docs)), docs):
+        for key, numbers in part_title.items():
+            title[key].extend(numbers)
+        for key, numbers in part_other.items():
+            other[key].extend(numbers)
+    keys = sorted(set(title) | set(other))
+    return SearchIndex(tuple(docs), {k: (tuple(title.get(k, ())), tuple(other.get(k, ()))) for k in keys})
+
+
+def _index_chunk(docs: list[SearchDoc], numbers: Sequence[int]) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
+    """Postings of some documents (in a worker)."""
     title: dict[str, list[int]] = defaultdict(list)
     other: dict[str, list[int]] = defaultdict(list)
     cache: dict[str, str] = {}
-    for n, doc in enumerate(docs):
+    for n in numbers:
+        doc = docs[n]
         in_title = index_keys(doc.title_terms, cache)
         for key in in_title:
             title[key].append(n)
         for key in index_keys(doc.other_terms, cache) - in_title:
             other[key].append(n)
-    keys = sorted(set(title) | set(other))
-    return SearchIndex(tuple(docs), {k: (tuple(title.get(k, ())), tuple(other.get(k, ()))) for k in keys})
+    return dict(title), dict(other)
 
 
 def _deltas(numbers: Iterable[int]) -> list[int]:
