@@ -48,6 +48,7 @@ class Formatter:
 
     def __init__(self, settings: Settings):
         self.settings = settings
+        self._dates: dict[Any, str] = {}  # a corpus has few distinct dates and shows each on many pages
 
     # ------------------------------------------------------------ numbers
 
@@ -145,9 +146,18 @@ class Formatter:
 
     def date(self, value: Any) -> str:
         """The Gregorian date, followed by its Hijri form in parentheses when the site shows it."""
-        text = self.gregorian(value)
-        hijri = self.hijri(value)
-        return f"{text} ({hijri})" if hijri else text
+        key = (type(value), value)
+        try:
+            shown = self._dates.get(key)
+        except TypeError:  # not hashable: not one of the date types, shown as it is
+            shown, key = None, None
+        if shown is None:
+            text = self.gregorian(value)
+            hijri = self.hijri(value)
+            shown = f"{text} ({hijri})" if hijri else text
+            if key is not None:
+                self._dates[key] = shown
+        return shown
 
     def month(self, month: int) -> str:
         return month_name(month, self.settings.month_names) if month else ""

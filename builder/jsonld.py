@@ -49,6 +49,7 @@ class Describer:
         self.indexes = indexes
         self.urls = urls
         self.links = urls.links
+        self._nodes: dict[tuple[str, str], Node] = {}  # place and actor nodes, made once (read-only)
 
     # ------------------------------------------------------------- ids
 
@@ -81,6 +82,13 @@ class Describer:
         return node
 
     def place(self, place: Place) -> Node:
+        """A Place node; the same (shared, never modified) dict for every page that names it."""
+        node = self._nodes.get(("place", place.id))
+        if node is None:
+            node = self._nodes[("place", place.id)] = self._place(place)
+        return node
+
+    def _place(self, place: Place) -> Node:
         node: Node = {"@type": "Place", "@id": self.place_id(place.id), "name": place.name,
                       "url": self.urls(self.links.place(place.id))}
         _put(node, "alternateName", [n for n in (place.name_en, *place.aliases) if n])
@@ -96,6 +104,13 @@ class Describer:
         return node
 
     def actor(self, actor: Actor) -> Node:
+        """An Organization node, made once per actor like :meth:`place`."""
+        node = self._nodes.get(("actor", actor.id))
+        if node is None:
+            node = self._nodes[("actor", actor.id)] = self._actor(actor)
+        return node
+
+    def _actor(self, actor: Actor) -> Node:
         node: Node = {"@type": "Organization", "@id": self.actor_id(actor.id), "name": actor.name,
                       "url": self.urls(self.links.actor(actor.id))}
         _put(node, "alternateName", [n for n in (actor.name_en, *actor.aliases) if n])

@@ -167,12 +167,28 @@ def strip_tags(fragment: str) -> str:
 
 
 def excerpt(text: str, limit: int = 220) -> str:
-    """The first words of a text, cut at a word boundary."""
-    text = re.sub(r"\s+", " ", text).strip()
-    if len(text) <= limit:
-        return text
-    cut = text.rfind(" ", 0, limit)
-    return text[: cut if cut > 0 else limit] + "…"
+    """The first words of a text, whitespace collapsed, cut at a word boundary.
+
+    Only as much of the start of the text is collapsed as the excerpt needs
+    (whole articles were scanned three times per page): once a collapsed
+    prefix is longer than ``limit + 1``, its first ``limit + 1`` characters
+    are those of the whole collapsed text, which decide the cut.
+    """
+    size = 2 * limit + 2
+    while True:
+        head = _WHITESPACE.sub(" ", text[:size]).lstrip()
+        if size >= len(text) or len(head) > limit + 1:
+            break
+        size *= 2
+    if size >= len(text):
+        head = head.rstrip()
+        if len(head) <= limit:
+            return head
+    cut = head.rfind(" ", 0, limit)
+    return head[: cut if cut > 0 else limit] + "…"
+
+
+_WHITESPACE = re.compile(r"\s+")
 
 
 Linker = Callable[[str, str], str]

@@ -13,7 +13,7 @@ import importlib.resources
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 from urllib.parse import quote
 
 import jinja2
@@ -170,14 +170,29 @@ class Renderer:
             type_labels=EVENT_TYPE_LABELS,
             stats=indexes.stats,
             timeline=indexes.timeline,
+            memo=self.memo,
         )
+        self._memo: dict[tuple[str, str], Any] = {}
         self.env = env
         self.templates: dict[str, jinja2.Template] = {}
         self.template_roots = (user_templates, default_templates())
         self.publisher = Publisher(corpus, indexes, self.links, self.template_roots)
 
+    def memo(self, kind: str, key: str, macro: Callable[..., Any], *args: Any) -> Any:
+        """``macro(*args)``, rendered once per build for ``(kind, key)``.
+
+        For fragments that are the same on every page (an article's card in
+        the lists of each place, actor, event and tag it names): rendering
+        them again on every page was much of the cost of entity pages.
+        """
+        shown = self._memo.get((kind, key))
+        if shown is None:
+            shown = self._memo[(kind, key)] = macro(*args)
+        return shown
+
     def rebind(self, corpus: Corpus, indexes: Indexes) -> None:
         """Render a new version of the corpus with the same compiled templates."""
+        self._memo.clear()  # fragments show the old titles and dates
         self.corpus, self.indexes = corpus, indexes
         self.env.globals.update(corpus=corpus, stats=indexes.stats, timeline=indexes.timeline)
         self.publisher = Publisher(corpus, indexes, self.links, self.template_roots)

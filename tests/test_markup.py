@@ -67,3 +67,24 @@ def test_seed_takes_the_fast_path():
     body = (REPO / "content/articles/caliphate-collapse-2017.md").read_text(encoding="utf-8").split("\n---\n", 1)[1]
     assert not _MARKDOWN_SYNTAX.search(body)
     assert render_markdown(body) == sanitize(_md.markdown(body, output_format="html"))
+
+
+def test_excerpt_reads_only_the_start_yet_cuts_as_if_it_collapsed_everything() -> None:
+    import random
+    import re
+
+    from builder.markup import excerpt
+
+    def whole(text: str, limit: int) -> str:  # the plain definition: collapse all, then cut
+        text = re.sub(r"\s+", " ", text).strip()
+        if len(text) <= limit:
+            return text
+        cut = text.rfind(" ", 0, limit)
+        return text[: cut if cut > 0 else limit] + "…"
+
+    rng = random.Random(3)
+    pieces = ["a", "ب", " ", "\n", "  ", "\t", "كلمة ", " " * 100]
+    for _ in range(5000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randrange(0, 600)))
+        limit = rng.choice([1, 5, 20, 70, 220])
+        assert excerpt(text, limit) == whole(text, limit), (text, limit)
