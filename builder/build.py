@@ -7,7 +7,8 @@ At scale two things overlap the steps: ``load`` reads site.yaml and the
 registries and lists the articles, which ``corpus`` reads and models in one
 pass per worker (their parsed YAML never crosses processes); and the share
 cards are drawn by a background process from the moment the corpus is
-valid (``cards`` is the time the writer still waited for them).
+valid (``cards`` is the part of ``write`` spent finishing them: the writer
+draws from the last card back while the background draws from the first).
 """
 
 from __future__ import annotations
@@ -137,10 +138,10 @@ def build(options: Options, log: Callable[[str], None] | None = None, force: boo
             tasks = plan(corpus, indexes)
             renderer.compile({t.template for t in tasks})
             counts = step("render", lambda: map_chunks(_render_chunk, tasks, (renderer, tmp)))
-            if cards:
-                step("cards", cards.wait)  # what the background has not finished yet
-            extras = step("write", lambda: write_files(tmp, extra_files(corpus, indexes, cache_dir),
+            extras = step("write", lambda: write_files(tmp, extra_files(corpus, indexes, cache_dir, cards),
                                                        static_files(user_templates)))
+            if cards and log:  # not a step of its own: the part of write spent finishing the cards
+                log(f"{'cards':<8} {cards.waited * 1000:8.1f} ms")
     finally:
         if cards:
             cards.close()

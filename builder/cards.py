@@ -28,12 +28,13 @@ import os
 import signal
 import struct
 import tempfile
+import time
 import zlib
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from importlib.metadata import version
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 import arabic_reshaper
 from bidi import get_display
@@ -413,9 +414,10 @@ def cache_key(card: Card) -> str:
 class CardCache:
     """Cards by content hash in ``folder`` (e.g. ``.athar-cache/cards``); None = no cache."""
 
-    def __init__(self, folder: Path | None, processes: int | None = None):
+    def __init__(self, folder: Path | None, processes: int | None = None, helper: "Background | None" = None):
         self.folder = folder
         self.processes = processes  # None: every core (builder.parallel)
+        self.helper = helper  # a background drawer to finish before reading the cache
         self.drawn = 0  # cards drawn (not found in the cache) by this instance
 
     def png(self, card: Card) -> bytes:
@@ -423,6 +425,9 @@ class CardCache:
 
     def pngs(self, cards: Sequence[Card]) -> list[bytes]:
         """The PNG of each card: from the cache, or drawn (on every core) and cached."""
+        if self.helper is not None:
+            self.helper.finish()
+            self.helper = None
         keys = [cache_key(c) for c in cards]
         found: dict[str, bytes] = {}
         missing: dict[str, Card] = {}
@@ -442,6 +447,12 @@ class CardCache:
                 _store(self.folder / f"{key}.png", data)
         self.drawn += len(missing)
         return [found[k] for k in keys]
+
+    def ensure(self, card: Card) -> None:
+        """Draw and store a card unless the cache has it."""
+        if self.folder is not None and not (self.folder / f"{cache_key(card)}.png").is_file():
+            _store(self.folder / f"{cache_key(card)}.png", draw(card))
+            self.drawn += 1
 
     def _read(self, key: str) -> bytes | None:
         path = self.folder / f"{key}.png" if self.folder else None
@@ -478,29 +489,50 @@ class Background:
     they were drawn last, after the indexes (one core busy, the other
     idle) and the pages.  The process is forked before the corpus is
     loaded, so it holds none of it (the peak memory of the process tree
-    counts each process's pages); it is sent the cards when they are known,
-    draws the ones not in the cache, and stores them there.  The writer
-    then finds every card in the cache; anything the background did not
-    store is drawn in the foreground as before, so a failure here costs
-    only time.
+    counts each process's pages); it is sent the cards when they are known
+    and draws the ones not in the cache, from the first on, storing them
+    there.  When the writer needs the cards it helps (:meth:`finish`): it
+    draws from the last card backwards until the two meet, so the cards
+    never wait on one core while the other is idle.  Anything not stored
+    is drawn in the foreground as before: a failure here costs only time.
     """
 
     def __init__(self, folder: Path):
         context = multiprocessing.get_context("fork")
+        self.folder = folder
+        self.cards: list[Card] = []
+        self.waited = 0.0  # seconds the writer spent finishing the cards
+        # Shared counters: the next card the background takes, and the lowest the writer took.
+        self._next = context.Value("q", 0, lock=False)
+        self._stop = context.Value("q", 1 << 62, lock=False)
         self._conn, child = context.Pipe()
-        self._process = context.Process(target=_draw_in_background, args=(child, folder), daemon=True)
+        self._process = context.Process(target=_draw_in_background,
+                                        args=(child, folder, self._next, self._stop), daemon=True)
         self._process.start()
         child.close()
 
     def draw(self, cards: Sequence[Card]) -> None:
         """Hand over the cards to draw (once)."""
+        self.cards = list(cards)
         try:
-            self._conn.send(list(cards))
+            self._conn.send(self.cards)
         except OSError:  # the process died: the foreground draws them
             pass
 
+    def finish(self) -> None:
+        """Draw from the last card backwards until meeting the background, then wait for it."""
+        start = time.perf_counter()
+        cache = CardCache(self.folder, processes=1)
+        for i in range(len(self.cards) - 1, -1, -1):
+            self._stop.value = i
+            if i < self._next.value:  # the background has taken this one: all the rest are its
+                break
+            cache.ensure(self.cards[i])
+        self.wait()
+        self.waited = time.perf_counter() - start
+
     def wait(self) -> None:
-        """Wait until the cards handed over are in the cache (or the process gave up)."""
+        """Wait until the background is done (or gave up)."""
         try:
             self._conn.recv()
         except (EOFError, OSError):
@@ -515,12 +547,17 @@ class Background:
         self._process.join()
 
 
-def _draw_in_background(conn: "multiprocessing.connection.Connection", folder: Path) -> None:
+def _draw_in_background(conn: "multiprocessing.connection.Connection", folder: Path, next_card: Any, stop: Any) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     try:
         cards = conn.recv()
     except (EOFError, OSError):
         return
-    CardCache(folder, processes=1).pngs(cards)
+    cache = CardCache(folder, processes=1)
+    for i, card in enumerate(cards):
+        if i >= stop.value:  # the writer drew this one and all after it
+            break
+        next_card.value = i + 1
+        cache.ensure(card)
     conn.send(True)

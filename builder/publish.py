@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
 from builder import permalink as P
-from builder.cards import Card, CardCache
+from builder.cards import Background, Card, CardCache
 from builder.charts import OUTLINES, MapChart, TimelineChart, map_chart, timeline_chart
 from builder.cite import Citation, cite
 from builder.data import DOWNLOADS, data_files
@@ -111,7 +111,8 @@ class Publisher:
     """Publishing metadata and files for one build."""
 
     def __init__(self, corpus: Corpus, indexes: Indexes, links: "Links",
-                 template_dirs: Sequence[Path | None] = (), cache_dir: Path | None = None):
+                 template_dirs: Sequence[Path | None] = (), cache_dir: Path | None = None,
+                 cards: Background | None = None):
         self.corpus = corpus
         self.indexes = indexes
         self.links = links
@@ -119,7 +120,7 @@ class Publisher:
         self.describe = Describer(corpus, indexes, self.urls)
         self.fmt = Formatter(corpus.settings)
         self.template_dirs = [d for d in template_dirs if d is not None]
-        self.cards = CardCache(cache_dir / "cards" if cache_dir else None)
+        self.cards = CardCache(cache_dir / "cards" if cache_dir else None, helper=cards)
 
     # -------------------------------------------------------------- pages
 
@@ -263,12 +264,13 @@ def share_cards(corpus: Corpus, events: Iterable[Event]) -> list[tuple[str, Card
 
 
 def publish_outputs(corpus: Corpus, indexes: Indexes, links: "Links | None" = None,
-                    template_dirs: Sequence[Path | None] = (), cache_dir: Path | None = None) -> Iterator[tuple[str, bytes]]:
+                    template_dirs: Sequence[Path | None] = (), cache_dir: Path | None = None,
+                    cards: Background | None = None) -> Iterator[tuple[str, bytes]]:
     """Every publishing file of the site, as (path, bytes)."""
     if links is None:
         from builder.render import Links
         links = Links(corpus.settings.base_path)
-    return Publisher(corpus, indexes, links, template_dirs, cache_dir).outputs()
+    return Publisher(corpus, indexes, links, template_dirs, cache_dir, cards).outputs()
 
 
 def cache_dir_for(output: Path) -> Path:

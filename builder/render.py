@@ -24,6 +24,7 @@ from builder.fmt import Formatter
 from builder.indexes import Indexes, Neighbours
 from builder.markup import Mark, excerpt, mark_spans, strip_tags
 from builder.model import Article, Corpus
+from builder.cards import Background
 from builder.search import build_search
 from builder.publish import Publisher, publish_outputs
 
@@ -253,13 +254,15 @@ def render(corpus: Corpus, indexes: Indexes, user_templates: Path | None = None)
     yield from extra_files(corpus, indexes)
 
 
-def extra_files(corpus: Corpus, indexes: Indexes, cache_dir: Path | None = None) -> Iterator[Output]:
+def extra_files(corpus: Corpus, indexes: Indexes, cache_dir: Path | None = None,
+                cards: Background | None = None) -> Iterator[Output]:
     """Files that are not pages: the search index and the publishing outputs.
 
-    ``cache_dir`` keeps drawn share cards between builds (see builder.cards).
+    ``cache_dir`` keeps drawn share cards between builds, ``cards`` is the
+    process drawing them meanwhile (see builder.cards).
     """
     yield from indexes.search_files or build_search(corpus)  # made here when the indexes left them out
-    yield from publish_outputs(corpus, indexes, cache_dir=cache_dir)
+    yield from publish_outputs(corpus, indexes, cache_dir=cache_dir, cards=cards)
 
 
 def _article_context(article: Article, corpus: Corpus, indexes: Indexes, links: Links) -> dict[str, Any]:
