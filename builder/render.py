@@ -261,7 +261,9 @@ def extra_files(corpus: Corpus, indexes: Indexes, cache_dir: Path | None = None,
     ``cache_dir`` keeps drawn share cards between builds, ``cards`` is the
     process drawing them meanwhile (see builder.cards).
     """
-    yield from indexes.search_files or build_search(corpus)  # made here when the indexes left them out
+    # Made here when the indexes left them out, in this process: a worker forked now
+    # would count the whole corpus once more in the peak memory of the build.
+    yield from indexes.search_files or build_search(corpus, processes=1)
     yield from publish_outputs(corpus, indexes, cache_dir=cache_dir, cards=cards)
 
 

@@ -110,7 +110,7 @@ def index_keys(text: str, cache: dict[str, str]) -> set[str]:
     return keys
 
 
-def build_index(docs: list[SearchDoc]) -> SearchIndex:
+def build_index(docs: list[SearchDoc], processes: int | None = None) -> SearchIndex:
     """Postings of every key: documents where it is in the title, and the others.
 
     Folding and stemming every word of the corpus is the slow part, so
@@ -119,7 +119,7 @@ def build_index(docs: list[SearchDoc]) -> SearchIndex:
     """
     title: dict[str, list[int]] = defaultdict(list)
     other: dict[str, list[int]] = defaultdict(list)
-    for part_title, part_other in map_chunks(_index_chunk, range(len(docs)), docs):
+    for part_title, part_other in map_chunks(_index_chunk, range(len(docs)), docs, processes):
         for key, numbers in part_title.items():
             title[key].extend(numbers)
         for key, numbers in part_other.items():
@@ -210,6 +210,6 @@ def index_files(index: SearchIndex) -> list[tuple[str, bytes]]:
     return [("search/index.json", _dump(root)), *files]
 
 
-def build_search(corpus: Corpus) -> list[tuple[str, bytes]]:
-    """The search index files, as (path, bytes)."""
-    return index_files(build_index(search_docs(corpus)))
+def build_search(corpus: Corpus, processes: int | None = None) -> list[tuple[str, bytes]]:
+    """The search index files, as (path, bytes); ``processes`` as in builder.parallel."""
+    return index_files(build_index(search_docs(corpus), processes))

@@ -164,3 +164,14 @@ def test_encoding_only_the_painted_rows_gives_the_same_pixels_as_a_whole_picture
     assert ours.getpalette()[:3] == list(cards.PAPER)
     # Text was painted: the title band is not blank paper.
     assert ours.crop((0, cards.TITLE_TOP, WIDTH - 40, cards.TITLE_BOTTOM)).getbbox() is not None
+
+
+def test_streamed_cards_come_from_the_cache_in_order(tmp_path: Path) -> None:
+    a, b = Card("أ", "مقال"), Card("ب", "حدث")
+    cache = CardCache(tmp_path)
+    streamed = list(cache.stream([a, b, a]))
+    assert streamed == [draw(a), draw(b), draw(a)]
+    assert cache.drawn == 2 and len(list(tmp_path.glob("*.png"))) == 2
+    again = CardCache(tmp_path)
+    assert list(again.stream([b])) == [draw(b)] and again.drawn == 0
+    assert list(CardCache(None).stream([a])) == [draw(a)]
