@@ -281,6 +281,8 @@ def _has_control(text: str, what: str, loc: Loc, problems: Problems) -> bool:
 
 def warn_invisible(text: str, what: str, loc: Loc, problems: Problems) -> None:
     """Warn about invisible or direction-control characters, naming each."""
+    if not _INVISIBLE_RE.search(text):  # the usual case, found without a loop in Python
+        return
     found = sorted({INVISIBLE[c] for c in text if c in INVISIBLE})
     if found:
         names = ", ".join(f"{code} {unicodedata.name(chr(int(code[2:], 16)), '')}".strip() for code in found)
@@ -301,6 +303,9 @@ def _id(f: Field, value: Any, loc: Loc, problems: Problems) -> Any:
                        f"use lowercase ASCII letters, digits and '-' only, e.g. '{suggest_id(value)}'")
         return _BAD
     return value
+
+
+_INVISIBLE_RE = re.compile("[" + "".join(re.escape(c) for c in INVISIBLE) + "]")
 
 
 def strip_invisible(value: str, what: str, loc: Loc, problems: Problems) -> str:

@@ -375,6 +375,9 @@ def _show_tag(tag: str) -> str:
     return "!!" + tag[len("tag:yaml.org,2002:"):] if tag.startswith("tag:yaml.org,2002:") else tag
 
 
+_new_tuple = tuple.__new__
+
+
 class _Walker:
     """Converts composed YAML nodes into located Python values.
 
@@ -385,6 +388,7 @@ class _Walker:
 
     def __init__(self, loc: Loc, problems: Problems, line_offset: int):
         self.loc = loc
+        self.path = loc.path
         self.problems = problems
         self.line_offset = line_offset
         self.seen: set[int] = set()
@@ -392,7 +396,10 @@ class _Walker:
         self.constructor = SafeConstructor()
 
     def here(self, node: Node) -> Loc:
-        return self.loc.at(node.start_mark.line + 1 + self.line_offset, node.start_mark.column + 1)
+        # tuple.__new__ directly: one Loc per key and value of the corpus, and the
+        # named tuple's own constructor is a Python-level call.
+        mark = node.start_mark
+        return _new_tuple(Loc, (self.path, mark.line + 1 + self.line_offset, mark.column + 1))
 
     def convert(self, node: Node, depth: int) -> Any:
         if id(node) in self.seen:
