@@ -121,7 +121,7 @@ class Session:
         else:
             indexes = _reindex(old, state.indexes, corpus, edited)
             tasks = _affected_pages(old, state.indexes, corpus, indexes, edited)
-        state.renderer.rebind(corpus, indexes)
+        state.renderer.rebind(corpus, indexes, edited)  # only articles changed: other fragments stay
         update = Update()
         for task in tasks:
             path, data = state.renderer.render(task)

@@ -13,7 +13,7 @@ import importlib.resources
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 from urllib.parse import quote
 
 import jinja2
@@ -185,15 +185,28 @@ class Renderer:
         For fragments that are the same on every page (an article's card in
         the lists of each place, actor, event and tag it names): rendering
         them again on every page was much of the cost of entity pages.
+        A fragment must depend only on what its key names: ``("article-card",
+        slug)`` on that article, ``("event-line", id)`` on that event, since
+        :meth:`rebind` forgets exactly the fragments of edited articles.
         """
         shown = self._memo.get((kind, key))
         if shown is None:
             shown = self._memo[(kind, key)] = macro(*args)
         return shown
 
-    def rebind(self, corpus: Corpus, indexes: Indexes) -> None:
-        """Render a new version of the corpus with the same compiled templates."""
-        self._memo.clear()  # fragments show the old titles and dates
+    def rebind(self, corpus: Corpus, indexes: Indexes, edited_articles: Iterable[str] | None = None) -> None:
+        """Render a new version of the corpus with the same compiled templates.
+
+        ``edited_articles``: when only these articles changed, the memo keeps
+        every other fragment (a title edit re-renders the list of all
+        articles, whose other 9,999 cards are unchanged); otherwise it is
+        emptied.
+        """
+        if edited_articles is None:
+            self._memo.clear()
+        else:
+            for slug in edited_articles:
+                self._memo.pop(("article-card", slug), None)
         self.corpus, self.indexes = corpus, indexes
         self.env.globals.update(corpus=corpus, stats=indexes.stats, timeline=indexes.timeline)
         self.publisher = Publisher(corpus, indexes, self.links, self.template_roots)

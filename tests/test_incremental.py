@@ -70,3 +70,17 @@ def test_other_changes_need_a_full_build(tmp_path):
     new = content / "articles" / "zz-new.md"
     new.write_text("---\ntitle: جديد\ndate: 2017-01-01\n---\nنص\n", encoding="utf-8")
     assert session.update([new]) is None
+
+
+def test_successive_updates_forget_the_fragments_of_edited_articles(tmp_path):
+    """The renderer keeps list fragments between updates: each edit must drop its article's."""
+    content = _generate(tmp_path / "content", 60)
+    session = Session(Options(content=content, output=tmp_path / "live"))
+    session.build()
+    for n, (slug, prefix) in enumerate([("a000005", "أولاً: "), ("a000008", "ثانياً: "), ("a000005", "ثالثاً: ")]):
+        _edit(content / f"articles/{slug}.md", 'title: "', f'title: "{prefix}')
+        assert session.update([content / f"articles/{slug}.md"]) is not None
+        build(Options(content=content, output=tmp_path / f"full{n}"))
+        live, full = _tree(tmp_path / "live"), _tree(tmp_path / f"full{n}")
+        assert [k for k in full if live.get(k) != full[k]] == [], (n, slug)
+        assert prefix in (tmp_path / "live/articles/index.html").read_text(encoding="utf-8")
