@@ -26,8 +26,14 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from builder.errors import Loc, Problems
 
-MAX_FILE_BYTES = 8 * 1024 * 1024
-"""Larger files are refused before parsing: no corpus file needs this much."""
+MAX_FILE_BYTES = 64 * 1024 * 1024
+"""Larger files are refused before parsing.
+
+A registry in one file grows with the corpus: the events of 100,000
+articles (50,000 entries) are about 12 MB of YAML, which an 8 MB limit
+refused.  64 MB leaves room for several times that while still stopping
+a runaway or hostile file before it is read into memory.
+"""
 
 MAX_ALIAS_EXPANSION = 10_000
 """Values that aliases may expand to in one file (stops "billion laughs" early)."""

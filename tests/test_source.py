@@ -66,7 +66,7 @@ def test_nul_byte_is_located(tmp_path):
 
 def test_oversize_file_is_refused_without_reading_past_the_limit(tmp_path, monkeypatch):
     path = tmp_path / "big.yaml"
-    with open(path, "wb") as fh:  # sparse: 64 MB that cost no disk
+    with open(path, "wb") as fh:  # sparse: 4 GB that cost no disk
         fh.truncate(64 * MAX_FILE_BYTES)
     wanted = []
     real_open = open
@@ -81,7 +81,7 @@ def test_oversize_file_is_refused_without_reading_past_the_limit(tmp_path, monke
     problems = Problems()
     assert read_text(path, problems) is None
     assert wanted == [MAX_FILE_BYTES + 1]  # one bounded read, never "read it all"
-    assert "over the 8,388,608-byte limit (536,870,912 bytes)" in only_error(problems)
+    assert "over the 67,108,864-byte limit (4,294,967,296 bytes)" in only_error(problems)
 
 
 class _Wrapped:
