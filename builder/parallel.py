@@ -55,6 +55,7 @@ def map_chunks(fn: Callable[[Any, Sequence[T]], R], items: Sequence[T], state: A
     _state = state
     size = -(-len(items) // (processes * 4))
     chunks = [items[i:i + size] for i in range(0, len(items), size)]
+    already_frozen = gc.get_freeze_count() > 0  # the build freezes after each step (builder.build)
     gc.freeze()  # workers then share the heap: collections in them no longer copy every page
     try:
         with multiprocessing.get_context("fork").Pool(processes - 1, initializer=_quiet_worker) as pool:
@@ -64,7 +65,8 @@ def map_chunks(fn: Callable[[Any, Sequence[T]], R], items: Sequence[T], state: A
             return theirs.get() + mine
     finally:
         _state = None
-        gc.unfreeze()
+        if not already_frozen:
+            gc.unfreeze()
 
 
 def _quiet_worker() -> None:
