@@ -186,8 +186,9 @@ class Renderer:
         the lists of each place, actor, event and tag it names): rendering
         them again on every page was much of the cost of entity pages.
         A fragment must depend only on what its key names: ``("article-card",
-        slug)`` on that article, ``("event-line", id)`` on that event, since
-        :meth:`rebind` forgets exactly the fragments of edited articles.
+        slug)`` on that article, ``("event-line", id)`` on that event,
+        ``("event-entry", id)`` on that event and the articles reporting it,
+        since :meth:`rebind` forgets exactly the fragments edited articles touch.
         """
         shown = self._memo.get((kind, key))
         if shown is None:
@@ -207,6 +208,9 @@ class Renderer:
         else:
             for slug in edited_articles:
                 self._memo.pop(("article-card", slug), None)
+                for version in (self.corpus.articles.get(slug), corpus.articles.get(slug)):
+                    for event_id in version.event_ids if version else ():  # its reports are listed there
+                        self._memo.pop(("event-entry", event_id), None)
         self.corpus, self.indexes = corpus, indexes
         self.env.globals.update(corpus=corpus, stats=indexes.stats, timeline=indexes.timeline)
         self.publisher = Publisher(corpus, indexes, self.links, self.template_roots)
