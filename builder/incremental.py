@@ -28,7 +28,7 @@ from builder import corpus as corpus_stage
 from builder import load as load_stage
 from builder.build import Options, Result, build
 from builder.errors import ContentError, Problems
-from builder.indexes import Indexes, build_indexes
+from builder.indexes import Indexes, update_indexes
 from builder.model import Article, Corpus, Tag
 from builder.related import update_related
 from builder.search import build_search
@@ -205,7 +205,7 @@ def _with_articles(old: Corpus, articles: dict[str, Article]) -> Corpus:
 def _reindex(old: Corpus, old_indexes: Indexes, corpus: Corpus, edited: list[str]) -> Indexes:
     """All indexes of the new corpus; related stories updated, not recomputed."""
     related = update_related(old_indexes.related, old, corpus, edited)
-    return build_indexes(corpus, related=related, search=False)  # search follows the pages
+    return update_indexes(old_indexes, old, corpus, edited, related)  # search follows the pages
 
 
 def _keys(article: Article) -> set[tuple[str, str]]:

@@ -7,8 +7,10 @@ as one step per stage.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Sequence
 
 from builder.model import Article, Corpus, Event
 from builder.related import RelatedIndex, build_related
@@ -79,7 +81,7 @@ def build_indexes(corpus: Corpus, related: RelatedIndex | None = None, search: b
     stats = Stats(
         articles=len(corpus.articles), events=len(corpus.events), places=len(corpus.places),
         actors=len(corpus.actors), tags=len(corpus.tags),
-        mentions=sum(1 for a in corpus.articles.values() for s in a.spans if s.kind in ("place", "actor")),
+        mentions=sum(_mention_count(a) for a in corpus.articles.values()),
     )
     return Indexes(
         related=related if related is not None else build_related(corpus),
@@ -91,6 +93,63 @@ def build_indexes(corpus: Corpus, related: RelatedIndex | None = None, search: b
         search_files=build_search(corpus) if search else [],
         neighbours=_neighbours(corpus),
     )
+
+
+def update_indexes(old: Indexes, old_corpus: Corpus, corpus: Corpus, edited: Sequence[str],
+                   related: RelatedIndex) -> Indexes:
+    """The indexes after ``edited`` articles changed, equal to :func:`build_indexes` (without search).
+
+    When every edit keeps the article where it was in every index (same
+    date and order, entities, tags and claimed dates: a title, source or
+    text edit), the old indexes are kept and only the edited articles'
+    objects are swapped in; a live title edit at 10,000 articles no longer
+    rebuilds the timeline and every entity's list.  Otherwise all are rebuilt.
+    """
+    if list(old_corpus.articles) != list(corpus.articles) or not all(
+            _placed(old_corpus.articles[slug]) == _placed(corpus.articles[slug]) for slug in edited):
+        return build_indexes(corpus, related=related, search=False)
+    fresh = {slug: corpus.articles[slug] for slug in edited}
+
+    def swap(articles: tuple[Article, ...]) -> tuple[Article, ...]:
+        return tuple(fresh.get(a.slug, a) for a in articles)
+
+    entity_articles = _Empty(old.entity_articles)
+    tag_articles = dict(old.tag_articles)
+    neighbours = dict(old.neighbours)
+    order = list(corpus.articles)
+    position = {slug: i for i, slug in enumerate(order)} if edited else {}
+    mentions = old.stats.mentions
+    for slug in edited:
+        before, after = old_corpus.articles[slug], corpus.articles[slug]
+        for key in _entity_keys(after):
+            entity_articles[key] = swap(entity_articles[key])
+        for tag in after.tags:
+            tag_articles[tag.slug] = swap(tag_articles[tag.slug])
+        i = position[slug]
+        for j in (i - 1, i, i + 1):  # it, and the two that show it as older / newer
+            if 0 <= j < len(order):
+                neighbours[order[j]] = Neighbours(
+                    older=corpus.articles[order[j + 1]] if j + 1 < len(order) else None,
+                    newer=corpus.articles[order[j - 1]] if j > 0 else None)
+        mentions += _mention_count(after) - _mention_count(before)
+    return dataclasses.replace(old, related=related, entity_articles=entity_articles, tag_articles=tag_articles,
+                               stats=dataclasses.replace(old.stats, mentions=mentions), search_files=[],
+                               neighbours=neighbours)
+
+
+def _placed(article: Article) -> tuple[object, ...]:
+    """What decides where an article appears in the indexes (all but what it shows)."""
+    return (article.date, article.place_ids, article.actor_ids, article.event_ids, article.tags,
+            [(r.event_id, r.claimed_date) for r in article.events])
+
+
+def _entity_keys(article: Article) -> list[Key]:
+    return ([("place", p) for p in article.place_ids] + [("actor", a) for a in article.actor_ids]
+            + [("event", e) for e in article.event_ids])
+
+
+def _mention_count(article: Article) -> int:
+    return sum(1 for s in article.spans if s.kind in ("place", "actor"))
 
 
 def _neighbours(corpus: Corpus) -> dict[str, Neighbours]:
