@@ -57,6 +57,7 @@ class _State:
     renderer: Renderer
     slugs: dict[Path, str]  # article .md path -> slug
     hashes: dict[str, bytes]  # output path -> sha256 of its bytes
+    tasks: list[PageTask]  # every page of the site (builder.render.plan)
 
 
 class Session:
@@ -72,14 +73,18 @@ class Session:
         result = build(self.options, log, force=True)
         assert result.corpus is not None and result.indexes is not None
         renderer = Renderer(result.corpus, result.indexes, self.options.user_templates())
-        renderer.compile({t.template for t in plan(result.corpus, result.indexes)})
+        tasks = plan(result.corpus, result.indexes)
+        renderer.compile({t.template for t in tasks})
+        for task in tasks:  # fill the renderer's memo: the first edit re-renders these in full
+            if task.template in ("events.html", "articles.html"):
+                renderer.render(task)
         out = Path(self.options.output)
         hashes = {}
         for path in out.rglob("*"):
             if path.is_file():
                 hashes[path.relative_to(out).as_posix()] = hashlib.sha256(path.read_bytes()).digest()
         slugs = {Path(a.source_file).resolve(): a.slug for a in result.corpus.articles.values()}
-        self.state = _State(result.corpus, result.indexes, renderer, slugs, hashes)
+        self.state = _State(result.corpus, result.indexes, renderer, slugs, hashes, tasks)
         _settle()
         return result
 
@@ -122,7 +127,10 @@ class Session:
             tasks = [PageTask(f"articles/{slug}/index.html", "article.html", "article", slug) for slug in edited]
         else:
             indexes = _reindex(old, state.indexes, corpus, edited)
-            tasks = _affected_pages(old, state.indexes, corpus, indexes, edited)
+            if not (indexes.timeline is state.indexes.timeline and list(corpus.articles) == list(old.articles)
+                    and corpus.tags.keys() == old.tags.keys()):
+                state.tasks = plan(corpus, indexes)  # pages came or went, or moved
+            tasks = _affected_pages(old, state.indexes, corpus, indexes, edited, state.tasks)
         state.renderer.rebind(corpus, indexes, edited)  # only articles changed: other fragments stay
         update = Update()
         for task in tasks:
@@ -249,7 +257,8 @@ def _index_pages(before: Article, after: Article) -> set[str]:
     return pages
 
 
-def _affected_pages(old: Corpus, old_indexes: Indexes, corpus: Corpus, indexes: Indexes, edited: list[str]) -> list[PageTask]:
+def _affected_pages(old: Corpus, old_indexes: Indexes, corpus: Corpus, indexes: Indexes, edited: list[str],
+                    every: list[PageTask]) -> list[PageTask]:
     """Every page that can show something of the edited articles (a superset of what changed)."""
     wanted: set[tuple[str, str]] = set()
     index_pages: set[str] = set()
@@ -274,5 +283,4 @@ def _affected_pages(old: Corpus, old_indexes: Indexes, corpus: Corpus, indexes: 
         for link in corpus.articles[slug].related + old.articles[slug].related:
             if link.article:
                 wanted.add(("article", link.article))
-    return [t for t in plan(corpus, indexes)
-            if (t.kind, t.key) in wanted or (t.kind == "index" and t.template in index_pages)]
+    return [t for t in every if (t.kind, t.key) in wanted or (t.kind == "index" and t.template in index_pages)]

@@ -32,6 +32,7 @@ from builder.feeds import article_feed, event_feed
 from builder.fingerprint import CACHE_DIR
 from builder.fmt import Formatter
 from builder.indexes import Indexes
+from builder.timeline import Timeline
 from builder.jsonld import Describer, graph
 from builder.markup import excerpt, strip_tags
 from builder.model import Article, Corpus, Event
@@ -147,7 +148,7 @@ class Publisher:
 
     @cached_property
     def timeline_chart(self) -> TimelineChart | None:
-        return timeline_chart(self.indexes.timeline)
+        return _timeline_chart(self.indexes.timeline)
 
     @cached_property
     def places_map(self) -> MapChart | None:
@@ -241,6 +242,21 @@ class Publisher:
         events = [entry.event for entry in self.indexes.timeline.entries]
         cards = share_cards(self.corpus, events)
         yield from zip((path for path, _ in cards), self.cards.stream([card for _, card in cards]))
+
+
+_last_chart: list[tuple[Timeline, TimelineChart | None]] = []
+
+
+def _timeline_chart(timeline: Timeline) -> TimelineChart | None:
+    """The chart of a timeline, kept while the same timeline is in use.
+
+    A live update that keeps the timeline (an article edit) renews the
+    Publisher, and drawing 5,000 events again cost more than the rest of
+    the event index page.
+    """
+    if not _last_chart or _last_chart[0][0] is not timeline:
+        _last_chart[:] = [(timeline, timeline_chart(timeline))]
+    return _last_chart[0][1]
 
 
 def share_cards(corpus: Corpus, events: Iterable[Event]) -> list[tuple[str, Card]]:

@@ -9,6 +9,7 @@ source and the documented date is visible on the index.
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import cached_property
 from dataclasses import dataclass
 
 from builder.arabic import sort_key
@@ -70,9 +71,9 @@ class Timeline:
     by_event: dict[str, Entry]
     facets: Facets = Facets()
 
-    @property
+    @cached_property
     def span(self) -> tuple[DateSpan, DateSpan] | None:
-        """The first and last event dates, for the home page."""
+        """The first and last event dates, for the home page (computed once per timeline)."""
         if not self.entries:
             return None
         return self.entries[0].event.date, max((e.event.date for e in self.entries), key=lambda d: d.last_day())
