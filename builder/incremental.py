@@ -202,6 +202,9 @@ def _settle() -> None:
 
 
 def _with_articles(old: Corpus, articles: dict[str, Article]) -> Corpus:
+    if all(old.articles[slug].date == a.date and old.articles[slug].tags == a.tags
+           for slug, a in articles.items() if a is not old.articles[slug]):
+        return dataclasses.replace(old, articles=articles)  # same order (newest first, then slug), same tags
     ordered = sorted(articles.values(), key=lambda a: (-a.date.toordinal(), a.slug))
     tags: dict[str, Tag] = {}
     for article in ordered:
@@ -274,9 +277,16 @@ def _affected_pages(old: Corpus, old_indexes: Indexes, corpus: Corpus, indexes: 
         for tag in set(before.tags) | set(after.tags):
             wanted.add(("tag", tag.slug))
         index_pages.update(_index_pages(before, after))
+    edited_set = set(edited)
+    same_lists = indexes.related.computed is old_indexes.related.computed  # update_related kept them
     for slug, related in indexes.related.computed.items():
-        if related != old_indexes.related.computed.get(slug) or any(r.slug in edited for r in related):
+        if not same_lists and related != old_indexes.related.computed.get(slug):
             wanted.add(("article", slug))
+            continue
+        for r in related:  # lists that show an edited article
+            if r.slug in edited_set:
+                wanted.add(("article", slug))
+                break
     for slug in edited:
         for other in indexes.related.backlinks.get(slug, ()) + old_indexes.related.backlinks.get(slug, ()):
             wanted.add(("article", other))

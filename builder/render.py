@@ -13,10 +13,12 @@ import importlib.resources
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from operator import attrgetter
 from typing import Any, Callable, Iterable, Iterator
 from urllib.parse import quote
 
 import jinja2
+from markupsafe import Markup
 
 from builder import jsonsafe
 from builder.arabic import digits, sort_key
@@ -172,6 +174,7 @@ class Renderer:
             stats=indexes.stats,
             timeline=indexes.timeline,
             memo=self.memo,
+            memo_each=self.memo_each,
         )
         self._memo: dict[tuple[str, str], Any] = {}
         self.env = env
@@ -194,6 +197,25 @@ class Renderer:
         if shown is None:
             shown = self._memo[(kind, key)] = macro(*args)
         return shown
+
+    def memo_each(self, kind: str, key: str, items: Iterable[Any], macro: Callable[..., Any]) -> Markup:
+        """``memo(kind, item.<key>, macro, item)`` for each item, one per line.
+
+        The loop of a long list (10,000 article cards, 5,000 events) in
+        Python rather than in the template: a live edit re-renders those
+        lists, and calling back into Jinja for each item cost more than the
+        fragments themselves.
+        """
+        get = attrgetter(key)
+        memo = self._memo
+        shown = []
+        for item in items:
+            k = (kind, get(item))
+            fragment = memo.get(k)
+            if fragment is None:
+                fragment = memo[k] = macro(item)
+            shown.append(fragment)
+        return Markup("\n".join(shown))
 
     def rebind(self, corpus: Corpus, indexes: Indexes, edited_articles: Iterable[str] | None = None) -> None:
         """Render a new version of the corpus with the same compiled templates.
