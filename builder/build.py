@@ -1,4 +1,4 @@
-"""The build as a flat list of timed steps: load, corpus, indexes, render, write.
+"""The build as a flat list of timed steps: load, corpus, related, indexes, render, write.
 
 ``check`` is this same pipeline stopped after the indexes, so it can never
 disagree with ``build`` about what is wrong.
@@ -22,6 +22,7 @@ from typing import Callable, TypeVar
 from builder.corpus import build_corpus
 from builder.errors import ContentError, Problems
 from builder.indexes import Indexes, build_indexes
+from builder.related import build_related
 from builder.load import load
 from builder.model import Corpus
 from builder.cards import Background
@@ -117,7 +118,8 @@ def _check(options: Options, log: Callable[[str], None] | None = None,
     if corpus_ready is not None:
         corpus_ready(corpus)
     result.corpus = corpus
-    result.indexes = step("indexes", lambda: build_indexes(corpus, search=search))
+    related = step("related", lambda: build_related(corpus))  # the costliest index, timed on its own
+    result.indexes = step("indexes", lambda: build_indexes(corpus, related=related, search=search))
     return result
 
 
