@@ -62,3 +62,34 @@ def test_unchanged_rebuild_does_nothing_and_a_change_rebuilds(generated, tmp_pat
         assert "معدل" in (out / "articles" / "a000003" / "index.html").read_text(encoding="utf-8")
     finally:
         md.write_text(original, encoding="utf-8")
+
+
+def test_athars_own_code_is_part_of_the_no_change_fingerprint(tmp_path, monkeypatch):
+    """Edited or upgraded code must rebuild: the version number alone would skip it."""
+    from builder import fingerprint
+
+    (tmp_path / "a.md").write_text("x", encoding="utf-8")
+    first = fingerprint.inputs_fingerprint([tmp_path], "opts")
+    assert fingerprint.inputs_fingerprint([tmp_path], "opts") == first
+    monkeypatch.setattr(fingerprint, "_code_digest", lambda: "other code")
+    assert fingerprint.inputs_fingerprint([tmp_path], "opts") != first
+
+
+def test_a_build_leaves_nothing_frozen_for_the_garbage_collector(tmp_path):
+    """Steps freeze what they make while the build runs; a library caller or the
+    preview server must get a collector that can free it all afterwards."""
+    import gc
+
+    from builder.build import Options, build, check
+    from builder.errors import ContentError
+    from fixtures_site import MINIMAL, write_content
+
+    content = write_content(tmp_path / "content", MINIMAL)
+    build(Options(content=content, output=tmp_path / "site"))
+    assert gc.get_freeze_count() == 0
+    check(Options(content=content))
+    assert gc.get_freeze_count() == 0
+    (content / "site.yaml").write_text("title: [\n", encoding="utf-8")
+    with pytest.raises(ContentError):
+        build(Options(content=content, output=tmp_path / "site"), force=True)
+    assert gc.get_freeze_count() == 0
