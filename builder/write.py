@@ -170,6 +170,8 @@ def staging(output: Path) -> Iterator[Path]:
         with held_signals():
             shutil.rmtree(tmp, ignore_errors=True)
         raise
+    finally:
+        _known_dirs.pop(str(tmp), None)  # a long preview session makes many staging folders
 
 
 def write_files(root: Path, files: Iterable[tuple[str, bytes | Iterable[bytes]]], copies: Iterable[tuple[str, Path]] = ()) -> int:
