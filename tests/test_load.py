@@ -218,3 +218,37 @@ def test_files_in_articles_that_are_not_read_are_named(tmp_path):
 def test_near_misses_are_explained(tmp_path, changes, expected):
     found = diagnose(tmp_path, changes)
     assert len(found) == 1 and found[0].startswith(expected), found
+
+
+def test_a_big_registry_parsed_in_parts_gives_what_the_one_piece_parse_gives(tmp_path, monkeypatch):
+    """Registries over SPLIT_BYTES are cut at their top-level entries and parsed on every
+    core; entries, positions and broken ids must be exactly those of one parse."""
+    from builder import load as load_stage
+    from fixtures_site import generated_corpus
+
+    content = generated_corpus(tmp_path / "content", 240, seed=5)
+    events = content / "events.yaml"
+    text = events.read_text(encoding="utf-8")
+    # One bad entry (an error) and a leading comment: the split must still agree, or step aside.
+    events.write_text("# events\n\n" + text, encoding="utf-8")
+
+    def loaded() -> tuple[list, dict, list]:
+        problems = Problems()
+        got = load_stage.load(content, problems, defer_articles=True)
+        return got.registries, got.broken, [d.format() for d in problems.items]
+
+    monkeypatch.setattr(load_stage, "SPLIT_BYTES", 0)
+    from builder.schema import LIST_FILES
+    assert load_stage._split_registry(events, LIST_FILES["events"]) is not None  # the parts path is taken
+    split = loaded()
+    monkeypatch.setattr(load_stage, "_split_registry", lambda path, record: None)
+    whole = loaded()
+    assert split == whole
+    assert len(split[0]["events"]) == 120 and split[0]["events"][5]["_loc"].line > 10
+
+    monkeypatch.undo()
+    monkeypatch.setattr(load_stage, "SPLIT_BYTES", 0)
+    events.write_text(text.replace("- id: e7\n", "- id: E 7\n", 1), encoding="utf-8")
+    split = loaded()
+    monkeypatch.setattr(load_stage, "_split_registry", lambda path, record: None)
+    assert split == loaded() and any("e7" in m or "E 7" in m for m in split[2])
