@@ -8,6 +8,7 @@ folder of files (``places/*.yaml``), or both.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -254,7 +255,8 @@ def _load_articles(folder: Path, problems: Problems, content: Content, defer: bo
                          "create content/articles/<slug>.md, or run 'athar new SLUG'")
         return []
     articles = []
-    md_files = sorted(p for p in folder.rglob("*.md") if not _hidden(p, folder) and not p.is_dir())
+    files = _visible_files(folder)
+    md_files = [p for p in files if p.suffix == ".md"]
     stems = {p.with_suffix("") for p in md_files}
     if defer:
         content.article_files = md_files
@@ -263,9 +265,7 @@ def _load_articles(folder: Path, problems: Problems, content: Content, defer: bo
             problems.items.extend(found)
             content.add_broken(broken)
             articles.extend(a for a in loaded if a is not None)
-    for path in sorted(folder.rglob("*")):
-        if _hidden(path, folder) or path.is_dir():
-            continue
+    for path in files:
         if path.suffix in (".yaml", ".yml") and path.with_suffix("") not in stems:
             problems.error(Loc(path), "annotation file has no article beside it",
                            f"expected {path.with_suffix('.md').name}; rename one of them so the names match")
@@ -274,6 +274,24 @@ def _load_articles(folder: Path, problems: Problems, content: Content, defer: bo
                              f"articles are <slug>.md files (lowercase .md){_rename_hint(path)}; "
                              "annotations are <slug>.yaml")
     return articles
+
+
+def _visible_files(folder: Path) -> list[Path]:
+    """Every file under ``folder`` but hidden ones (see :func:`_hidden`), in path order.
+
+    One os.walk instead of two rglob passes with a stat per path: listing
+    100,000 articles and their annotations took seconds.
+    """
+    found: list[tuple[list[str], Path]] = []
+    for top, dirs, names in os.walk(folder):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        rel = os.path.relpath(top, folder)
+        parts = [] if rel == "." else rel.split(os.sep)
+        for name in names:
+            if not name.startswith("."):
+                found.append(([*parts, name], Path(top, name)))
+    found.sort(key=lambda item: item[0])  # as sorted() orders Paths: part by part
+    return [path for _, path in found]
 
 
 def _rename_hint(path: Path) -> str:
