@@ -473,8 +473,9 @@ class CardCache:
 
     def ensure(self, card: Card) -> None:
         """Draw and store a card unless the cache has it."""
-        if self.folder is not None and not (self.folder / f"{cache_key(card)}.png").is_file():
-            _store(self.folder / f"{cache_key(card)}.png", draw(card))
+        path = self.folder / f"{cache_key(card)}.png" if self.folder is not None else None
+        if path is not None and not path.is_file():
+            _store(path, draw(card))
             self.drawn += 1
 
     def _read(self, key: str) -> bytes | None:

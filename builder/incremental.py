@@ -30,7 +30,7 @@ from builder.build import Options, Result, build
 from builder.errors import ContentError, Problems
 from builder.indexes import Indexes, update_indexes
 from builder.model import Article, Corpus, Tag
-from builder.related import update_related
+from builder.related import entity_keys, update_related
 from builder.search import build_search
 from builder.publish import cache_dir_for
 from builder.render import PageTask, Renderer, extra_files, plan
@@ -219,15 +219,10 @@ def _reindex(old: Corpus, old_indexes: Indexes, corpus: Corpus, edited: list[str
     return update_indexes(old_indexes, old, corpus, edited, related)  # search follows the pages
 
 
-def _keys(article: Article) -> set[tuple[str, str]]:
-    return ({("place", p) for p in article.place_ids} | {("actor", a) for a in article.actor_ids}
-            | {("event", e) for e in article.event_ids})
-
-
 def _outline(article: Article) -> tuple[object, ...]:
     """Everything of an article that other pages or the indexes use (all but its text)."""
     mentions = sum(1 for s in article.spans if s.kind in ("place", "actor"))
-    return (_listing(article), _claims(article), frozenset(_keys(article)), mentions, article.related)
+    return (_listing(article), _claims(article), frozenset(entity_keys(article)), mentions, article.related)
 
 
 def _listing(article: Article) -> tuple[object, ...]:
@@ -272,7 +267,7 @@ def _affected_pages(old: Corpus, old_indexes: Indexes, corpus: Corpus, indexes: 
             for other in (nb.older, nb.newer) if nb else ():
                 if other is not None:
                     wanted.add(("article", other.slug))
-        for kind, ident in _keys(before) | _keys(after):
+        for kind, ident in set(entity_keys(before)) | set(entity_keys(after)):
             wanted.add((kind, ident))
         for tag in set(before.tags) | set(after.tags):
             wanted.add(("tag", tag.slug))

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 from builder.model import Article, Corpus, Event
-from builder.related import RelatedIndex, build_related
+from builder.related import RelatedIndex, build_related, entity_keys
 from builder.search import build_search
 from builder.timeline import Timeline, build_timeline
 
@@ -121,7 +121,7 @@ def update_indexes(old: Indexes, old_corpus: Corpus, corpus: Corpus, edited: Seq
     mentions = old.stats.mentions
     for slug in edited:
         before, after = old_corpus.articles[slug], corpus.articles[slug]
-        for key in _entity_keys(after):
+        for key in entity_keys(after):
             entity_articles[key] = swap(entity_articles[key])
         for tag in after.tags:
             tag_articles[tag.slug] = swap(tag_articles[tag.slug])
@@ -141,11 +141,6 @@ def _placed(article: Article) -> tuple[object, ...]:
     """What decides where an article appears in the indexes (all but what it shows)."""
     return (article.date, article.place_ids, article.actor_ids, article.event_ids, article.tags,
             [(r.event_id, r.claimed_date) for r in article.events])
-
-
-def _entity_keys(article: Article) -> list[Key]:
-    return ([("place", p) for p in article.place_ids] + [("actor", a) for a in article.actor_ids]
-            + [("event", e) for e in article.event_ids])
 
 
 def _mention_count(article: Article) -> int:

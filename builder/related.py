@@ -46,7 +46,8 @@ class RelatedIndex:
     backlinks: dict[str, tuple[str, ...]]  # slug -> slugs of articles whose list links to it
 
 
-def _keys(article: Article) -> list[tuple[str, str]]:
+def entity_keys(article: Article) -> list[tuple[str, str]]:
+    """The (kind, id) of every event, place and actor an article names."""
     return (
         [("event", e) for e in article.event_ids]
         + [("place", p) for p in article.place_ids]
@@ -80,8 +81,8 @@ def update_related(old: RelatedIndex, old_corpus: Corpus, corpus: Corpus, edited
     distance in time changed), every article sharing any entity with it.
     Everything else keeps its list, which a full rebuild would give again.
     """
-    keys_before = {slug: set(_keys(old_corpus.articles[slug])) for slug in edited}
-    keys_after = {slug: set(_keys(corpus.articles[slug])) for slug in edited}
+    keys_before = {slug: set(entity_keys(old_corpus.articles[slug])) for slug in edited}
+    keys_after = {slug: set(entity_keys(corpus.articles[slug])) for slug in edited}
     moved = [slug for slug in edited if old_corpus.articles[slug].date != corpus.articles[slug].date
              or list(old_corpus.articles).index(slug) != list(corpus.articles).index(slug)]
     if not moved and all(keys_before[s] == keys_after[s] for s in edited):
