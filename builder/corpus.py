@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 
 import hashlib
+import sys
 from datetime import date
 from typing import Any, Callable, Iterable, Sequence
 from urllib.parse import urlsplit
@@ -23,7 +24,7 @@ from builder.load import ArticleSource, Content, load_article
 from builder.markup import plain_text, render_markdown
 from builder.model import (
     Actor, Article, Corpus, Event, EventReport, Note, Place, RelatedLink,
-    Settings, Source, Span, Tag,
+    Settings, Source, Span, Tag, pack_text,
 )
 
 
@@ -222,8 +223,7 @@ def _article(src: ArticleSource, settings: Settings, registry: _Registry, proble
         slug=src.slug,
         title=meta["title"],
         date=meta["date"],
-        body_html=body_html,
-        body_text=text,
+        packed=pack_text(body_html, text, spans, notes),
         source_path=src.path.name,
         source_file=str(src.path),
         source=meta.get("source"),
@@ -233,13 +233,12 @@ def _article(src: ArticleSource, settings: Settings, registry: _Registry, proble
         retrieved=meta.get("retrieved"),
         language=meta.get("language", settings.language),
         tags=tuple(_tags(meta.get("tags", ()))),
-        spans=tuple(spans),
         events=tuple(reports),
         related=tuple(RelatedLink(r["title"], r.get("article"), r.get("url")) for r in ann.get("related", [])),
-        notes=tuple(notes),
         place_ids=_ordered_refs(spans, "place"),
         actor_ids=_ordered_refs(spans, "actor"),
         event_ids=tuple(dict.fromkeys(r.event_id for r in reports)),
+        mentions=sum(1 for s in spans if s.kind in ("place", "actor")),
         word_count=len(text.split()),
     )
 
@@ -379,6 +378,7 @@ def _mention_spans(m: dict[str, Any], flat: FlatText, text: str, registry: _Regi
                            did_you_mean(ident, known) or f"add it to {kind}s.yaml first")
         return []
     ranges = _locate(m, flat, text, f"{kind} mention", problems, whole_words=True, default_all=True)
+    ident = sys.intern(ident)  # one string per id, not one per mention (100,000 articles have millions)
     return [Span(a, b, kind, ident) for a, b in ranges]
 
 
@@ -402,6 +402,7 @@ def _event_report(e: dict[str, Any], flat: FlatText, text: str, registry: _Regis
     if found is None:
         return None
     a, b = found
+    ident = sys.intern(ident)
     return EventReport(
         event_id=ident, quote=e["quote"], span=Span(a, b, "event", ident),
         claimed_date=e.get("claimed_date"), note_html=_markdown_field(e, "note"),

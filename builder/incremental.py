@@ -221,8 +221,7 @@ def _reindex(old: Corpus, old_indexes: Indexes, corpus: Corpus, edited: list[str
 
 def _outline(article: Article) -> tuple[object, ...]:
     """Everything of an article that other pages or the indexes use (all but its text)."""
-    mentions = sum(1 for s in article.spans if s.kind in ("place", "actor"))
-    return (_listing(article), _claims(article), frozenset(entity_keys(article)), mentions, article.related)
+    return (_listing(article), _claims(article), frozenset(entity_keys(article)), article.mentions, article.related)
 
 
 def _listing(article: Article) -> tuple[object, ...]:
@@ -249,8 +248,7 @@ def _index_pages(before: Article, after: Article) -> set[str]:
             pages.add("events.html")
     if _claims(before) != _claims(after):
         pages |= {"events.html", "index.html"}
-    mentions = [sum(1 for s in a.spans if s.kind in ("place", "actor")) for a in (before, after)]
-    if mentions[0] != mentions[1]:
+    if before.mentions != after.mentions:
         pages.add("index.html")
     return pages
 

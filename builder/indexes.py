@@ -81,7 +81,7 @@ def build_indexes(corpus: Corpus, related: RelatedIndex | None = None, search: b
     stats = Stats(
         articles=len(corpus.articles), events=len(corpus.events), places=len(corpus.places),
         actors=len(corpus.actors), tags=len(corpus.tags),
-        mentions=sum(_mention_count(a) for a in corpus.articles.values()),
+        mentions=sum(a.mentions for a in corpus.articles.values()),
     )
     return Indexes(
         related=related if related is not None else build_related(corpus),
@@ -131,7 +131,7 @@ def update_indexes(old: Indexes, old_corpus: Corpus, corpus: Corpus, edited: Seq
                 neighbours[order[j]] = Neighbours(
                     older=corpus.articles[order[j + 1]] if j + 1 < len(order) else None,
                     newer=corpus.articles[order[j - 1]] if j > 0 else None)
-        mentions += _mention_count(after) - _mention_count(before)
+        mentions += after.mentions - before.mentions
     return dataclasses.replace(old, related=related, entity_articles=entity_articles, tag_articles=tag_articles,
                                stats=dataclasses.replace(old.stats, mentions=mentions), search_files=[],
                                neighbours=neighbours)
@@ -141,10 +141,6 @@ def _placed(article: Article) -> tuple[object, ...]:
     """What decides where an article appears in the indexes (all but what it shows)."""
     return (article.date, article.place_ids, article.actor_ids, article.event_ids, article.tags,
             [(r.event_id, r.claimed_date) for r in article.events])
-
-
-def _mention_count(article: Article) -> int:
-    return sum(1 for s in article.spans if s.kind in ("place", "actor"))
 
 
 def _neighbours(corpus: Corpus) -> dict[str, Neighbours]:
