@@ -116,7 +116,7 @@ def bench_mentions(corpus: Corpus) -> Corpus:
 
 def bench_index(corpus: Corpus, out: Path) -> None:
     started, cpu = time.perf_counter(), time.process_time()
-    files = build_search(corpus)
+    files = list(build_search(corpus))
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     if out.exists():
         shutil.rmtree(out)

@@ -141,7 +141,7 @@ class Session:
         update.pages_seconds = time.perf_counter() - start
         if pages_done is not None:
             pages_done()
-        indexes = dataclasses.replace(indexes, search_files=build_search(corpus))
+        indexes = dataclasses.replace(indexes, search_files=list(build_search(corpus)))
         for path, data in extra_files(corpus, indexes, cache_dir_for(self.options.output)):
             if self._write_if_changed(path, data):
                 update.extras_written.append(path)

@@ -90,7 +90,7 @@ def build_indexes(corpus: Corpus, related: RelatedIndex | None = None, search: b
         entity_events=_frozen(entity_events),
         tag_articles={k: tuple(v) for k, v in tag_articles.items()},
         stats=stats,
-        search_files=build_search(corpus) if search else [],
+        search_files=list(build_search(corpus)) if search else [],
         neighbours=_neighbours(corpus),
     )
 

@@ -29,7 +29,7 @@ COMMON_POSTINGS = 5_000
 KIND_WEIGHT = {"event": 1.5, "place": 1.0, "actor": 0.8}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Related:
     """A computed related article and the entities it shares, rarest first."""
 
@@ -62,13 +62,21 @@ def build_related(corpus: Corpus) -> RelatedIndex:
     per-article loop works on small integers and sets (C speed).
     """
     index = _int_index(corpus)
-    lists = [r for chunk in map_chunks(_related_chunk, range(len(index.slugs)), index) for r in chunk]
+    lists = [index.named(s) for chunk in map_chunks(_related_chunk, range(len(index.slugs)), index) for s in chunk]
     return RelatedIndex(dict(zip(index.slugs, lists)), _backlinks(corpus))
 
 
-def _related_chunk(index: "_IntIndex", numbers: Sequence[int]) -> list[tuple[Related, ...]]:
-    """Related lists of a run of articles (on all cores: the index is inherited by fork)."""
-    return [index.related(i) for i in numbers]
+Scored = tuple[tuple[int, float, tuple[int, ...]], ...]
+"""Related articles as numbers: (article, score, shared entity ranks), best first."""
+
+
+def _related_chunk(index: "_IntIndex", numbers: Sequence[int]) -> list[Scored]:
+    """Related lists of a run of articles (on all cores: the index is inherited by fork).
+
+    They come back as numbers, named by the parent: small to send, and the
+    names are then the corpus's own strings, not a copy per mention.
+    """
+    return [index.scored(i) for i in numbers]
 
 
 def update_related(old: RelatedIndex, old_corpus: Corpus, corpus: Corpus, edited: list[str]) -> RelatedIndex:
@@ -171,6 +179,15 @@ class _IntIndex:
     rank: dict[tuple[str, str], int]  # (kind, id) -> entity rank
 
     def related(self, i: int) -> tuple[Related, ...]:
+        """Article ``i``'s related articles."""
+        return self.named(self.scored(i))
+
+    def named(self, scored: Scored) -> tuple[Related, ...]:
+        """Related articles from their numbers."""
+        return tuple(Related(self.slugs[other], score, tuple(map(self.keys.__getitem__, shared)))
+                     for other, score, shared in scored)
+
+    def scored(self, i: int) -> Scored:
         """Candidates from the rarest shared entities first, bounded; then scored exactly."""
         candidates: set[int] = set()
         for r in self.own_sorted[i]:
@@ -191,9 +208,6 @@ class _IntIndex:
             shared = own & self.own_sets[other]
             score = sum(map(weight.__getitem__, shared))
             gap = abs(self.days[other] - day)
-            ranked.append((-score * (1 + 0.25 / (1 + gap / 30)), self.slugs[other], shared))
+            ranked.append((-score * (1 + 0.25 / (1 + gap / 30)), self.slugs[other], other, shared))
         ranked.sort(key=lambda t: (t[0], t[1]))
-        return tuple(
-            Related(slug, round(-neg, 6), tuple(self.keys[r] for r in sorted(shared)))
-            for neg, slug, shared in ranked[:MAX_RELATED]
-        )
+        return tuple((other, round(-neg, 6), tuple(sorted(shared))) for neg, _, other, shared in ranked[:MAX_RELATED])

@@ -33,14 +33,17 @@ Why not Pagefind: measured on the seed, it does not strip a leading و
 
 from __future__ import annotations
 
+from array import array
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Iterable, Iterator, Sequence
+from itertools import chain
+from operator import sub
+from typing import Iterator, Sequence
 
 from builder import jsonsafe
 from builder.arabic import WORD, normalize, search_stem
 from builder.markup import plain_text
-from builder.model import Corpus
+from builder.model import Article, Corpus
 from builder.parallel import map_chunks
 
 DOCS_PER_SHARD = 256
@@ -60,6 +63,20 @@ class SearchDoc:
     text: str  # shown under the title, with the matched passage
     title_terms: str  # indexed as the title: names, aliases, English names
     other_terms: str  # indexed as the rest: the text and related names
+    article: Article | None = None  # an article's text is read from it when needed, not held here
+
+    def shown(self) -> str:
+        """The text shown under the title (an article's whole text)."""
+        return self.article.body_text if self.article is not None else self.text
+
+    def indexed(self) -> str:
+        """Everything indexed besides the title."""
+        return f"{self.article.body_text} {self.other_terms}" if self.article is not None else self.other_terms
+
+
+Postings = array
+"""Document numbers, ascending, as 32-bit integers (a list of ints takes 9 times the memory:
+the index of 100,000 articles has tens of millions)."""
 
 
 @dataclass(frozen=True)
@@ -67,7 +84,7 @@ class SearchIndex:
     """Postings by index key; documents are numbered in ``docs`` order."""
 
     docs: tuple[SearchDoc, ...]
-    postings: dict[str, tuple[tuple[int, ...], tuple[int, ...]]]  # key -> (title docs, other docs)
+    postings: dict[str, tuple[Postings, Postings]]  # key -> (title docs, other docs)
 
 
 def _join(*parts: str | None) -> str:
@@ -94,8 +111,8 @@ def search_docs(corpus: Corpus) -> list[SearchDoc]:
         english = [corpus.places[i].name_en for i in art.place_ids] + [corpus.actors[i].name_en for i in art.actor_ids] + \
                   [corpus.events[i].title_en for i in art.event_ids]
         meta = _join(art.source, art.author, art.dateline, *(t.name for t in art.tags), *english)
-        docs.append(SearchDoc("article", f"{base}articles/{art.slug}/", art.title, art.body_text,
-                              art.title, f"{art.body_text} {meta} {art.date.isoformat()}"))
+        docs.append(SearchDoc("article", f"{base}articles/{art.slug}/", art.title, "",
+                              art.title, f"{meta} {art.date.isoformat()}", art))
     return docs
 
 
@@ -117,38 +134,39 @@ def build_index(docs: list[SearchDoc], processes: int | None = None) -> SearchIn
     contiguous runs of documents are indexed on all cores and their
     postings joined in order (each list stays sorted by document).
     """
-    title: dict[str, list[int]] = defaultdict(list)
-    other: dict[str, list[int]] = defaultdict(list)
+    title: dict[str, Postings] = defaultdict(_postings)
+    other: dict[str, Postings] = defaultdict(_postings)
     for part_title, part_other in map_chunks(_index_chunk, range(len(docs)), docs, processes):
         for key, numbers in part_title.items():
             title[key].extend(numbers)
         for key, numbers in part_other.items():
             other[key].extend(numbers)
+    empty = _postings()
     keys = sorted(set(title) | set(other))
-    return SearchIndex(tuple(docs), {k: (tuple(title.get(k, ())), tuple(other.get(k, ()))) for k in keys})
+    return SearchIndex(tuple(docs), {k: (title.get(k, empty), other.get(k, empty)) for k in keys})
 
 
-def _index_chunk(docs: list[SearchDoc], numbers: Sequence[int]) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
+def _postings() -> Postings:
+    return array("I")
+
+
+def _index_chunk(docs: list[SearchDoc], numbers: Sequence[int]) -> tuple[dict[str, Postings], dict[str, Postings]]:
     """Postings of some documents (in a worker)."""
-    title: dict[str, list[int]] = defaultdict(list)
-    other: dict[str, list[int]] = defaultdict(list)
+    title: dict[str, Postings] = defaultdict(_postings)
+    other: dict[str, Postings] = defaultdict(_postings)
     cache: dict[str, str] = {}
     for n in numbers:
         doc = docs[n]
         in_title = index_keys(doc.title_terms, cache)
         for key in in_title:
             title[key].append(n)
-        for key in index_keys(doc.other_terms, cache) - in_title:
+        for key in index_keys(doc.indexed(), cache) - in_title:
             other[key].append(n)
     return dict(title), dict(other)
 
 
-def _deltas(numbers: Iterable[int]) -> list[int]:
-    out, last = [], 0
-    for n in numbers:
-        out.append(n - last)
-        last = n
-    return out
+def _deltas(numbers: Postings) -> list[int]:
+    return list(map(sub, numbers, chain((0,), numbers)))
 
 
 def _dump(value: object) -> bytes:
@@ -160,22 +178,30 @@ def shard_name(key: str) -> str:
     return "-".join(f"{ord(c):x}" for c in key) or "_"
 
 
-def term_shards(postings: dict[str, list[list[int]]], prefix: str = "") -> Iterator[tuple[str, dict[str, list[list[int]]]]]:
-    """Split postings into shards by key prefix, each at most SHARD_BYTES unless one key is larger."""
-    size = len(_dump(postings))
+def term_shards(entries: dict[str, bytes], prefix: str = "") -> Iterator[tuple[str, list[str]]]:
+    """Split keys into shards by prefix, each at most SHARD_BYTES of JSON unless one key is larger.
+
+    ``entries`` is each key's ``"key":[[...],[...]]`` in the shard's JSON
+    object; a shard's size is added up from them, never dumped again.
+    """
+    size = 1 + sum(len(e) + 1 for e in entries.values())  # braces and commas
     if size <= SHARD_BYTES or len(prefix) >= MAX_KEY:
-        if postings:
-            yield prefix, postings
+        if entries:
+            yield prefix, list(entries)
         return
-    here = {k: v for k, v in postings.items() if len(k) == len(prefix)}
-    if here:
-        yield prefix, here
-    groups: dict[str, dict[str, list[list[int]]]] = defaultdict(dict)
-    for key, value in postings.items():
+    if prefix in entries:
+        yield prefix, [prefix]
+    groups: dict[str, dict[str, bytes]] = defaultdict(dict)
+    for key, entry in entries.items():
         if len(key) > len(prefix):
-            groups[key[len(prefix)]][key] = value
+            groups[key[len(prefix)]][key] = entry
     for letter in sorted(groups):
         yield from term_shards(groups[letter], prefix + letter)
+
+
+def _shard(entries: dict[str, bytes], keys: list[str]) -> bytes:
+    """The JSON object of a shard: its keys' entries, as jsonsafe.dumps would write them (sorted keys)."""
+    return b"{" + b",".join(entries[k] for k in sorted(keys)) + b"}"
 
 
 def _kind_ranges(docs: tuple[SearchDoc, ...]) -> dict[str, list[int]]:
@@ -188,18 +214,14 @@ def _kind_ranges(docs: tuple[SearchDoc, ...]) -> dict[str, list[int]]:
     return ranges
 
 
-def index_files(index: SearchIndex) -> list[tuple[str, bytes]]:
-    """The files of a search index, as (path, bytes), in a stable order."""
-    encoded = {k: [_deltas(t), _deltas(o)] for k, (t, o) in index.postings.items()}
-    shards = list(term_shards(encoded))
-    files = [(f"search/terms/{shard_name(key)}.json", _dump(value)) for key, value in shards]
+def index_files(index: SearchIndex) -> Iterator[tuple[str, bytes]]:
+    """The files of a search index, as (path, bytes), in a stable order.
+
+    Made one at a time: the article texts alone are the size of the corpus.
+    """
+    entries = {k: _dump(k) + b":" + _dump([_deltas(t), _deltas(o)]) for k, (t, o) in index.postings.items()}
+    shards = list(term_shards(entries))
     docs = index.docs
-    for start in range(0, len(docs), DOCS_PER_SHARD):
-        chunk = [[d.url, d.title, None if d.kind == "article" else d.text] for d in docs[start:start + DOCS_PER_SHARD]]
-        files.append((f"search/docs/{start // DOCS_PER_SHARD}.json", _dump(chunk)))
-    for n, doc in enumerate(docs):
-        if doc.kind == "article":
-            files.append((f"search/text/{n}.json", _dump(doc.text)))
     root = {
         "version": 2,
         "count": len(docs),
@@ -207,9 +229,18 @@ def index_files(index: SearchIndex) -> list[tuple[str, bytes]]:
         "docsPerShard": DOCS_PER_SHARD,
         "shards": sorted(key for key, _ in shards),
     }
-    return [("search/index.json", _dump(root)), *files]
+    yield "search/index.json", _dump(root)
+    for key, keys in shards:
+        yield f"search/terms/{shard_name(key)}.json", _shard(entries, keys)
+    del entries
+    for start in range(0, len(docs), DOCS_PER_SHARD):
+        chunk = [[d.url, d.title, None if d.kind == "article" else d.text] for d in docs[start:start + DOCS_PER_SHARD]]
+        yield f"search/docs/{start // DOCS_PER_SHARD}.json", _dump(chunk)
+    for n, doc in enumerate(docs):
+        if doc.kind == "article":
+            yield f"search/text/{n}.json", _dump(doc.shown())
 
 
-def build_search(corpus: Corpus, processes: int | None = None) -> list[tuple[str, bytes]]:
-    """The search index files, as (path, bytes); ``processes`` as in builder.parallel."""
+def build_search(corpus: Corpus, processes: int | None = None) -> Iterator[tuple[str, bytes]]:
+    """The search index files, as (path, bytes), made as they are consumed; ``processes`` as in builder.parallel."""
     return index_files(build_index(search_docs(corpus), processes))
