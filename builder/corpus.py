@@ -18,7 +18,9 @@ from urllib.parse import urlsplit
 from builder.anchor import FlatText, find_all, nearest
 from builder.arabic import words as fold_words
 from builder.errors import Diagnostic, Loc, Problems, did_you_mean
+from builder import spill
 from builder.parallel import map_chunks
+from builder.spill import Stored
 from builder.schema import INVISIBLE
 from builder.load import ArticleSource, Content, load_article
 from builder.markup import plain_text, render_markdown
@@ -206,7 +208,9 @@ def _at(entry: dict[str, Any], name: str) -> Loc:
     return entry.get("_at", {}).get(name, entry["_loc"])
 
 
-def _article(src: ArticleSource, settings: Settings, registry: _Registry, problems: Problems) -> Article:
+def _article(src: ArticleSource, settings: Settings, registry: _Registry, problems: Problems,
+             store: Callable[[bytes], bytes | Stored] = bytes) -> Article:
+    """An article's model; ``store`` keeps its packed text (by default, in memory)."""
     meta = src.meta
     body_html = render_markdown(src.body)
     text = plain_text(body_html)
@@ -234,7 +238,7 @@ def _article(src: ArticleSource, settings: Settings, registry: _Registry, proble
         slug=src.slug,
         title=meta["title"],
         date=meta["date"],
-        packed=pack_text(body_html, text, spans, notes),
+        packed=store(pack_text(body_html, text, spans, notes)),
         source_path=src.path.name,
         source_file=str(src.path),
         source=meta.get("source"),
@@ -274,25 +278,28 @@ def _load_and_build_articles(content: Content, settings: Settings, registry: "_R
     """
     _prepare_matcher(settings, registry, bool(content.article_files))
     pairs: list[tuple[ArticleSource, Article]] = []
-    for built, found, broken in map_chunks(_load_build_chunk, content.article_files or [], (content.root, settings, registry)):
-        pairs.extend(built)
-        problems.items.extend(found)
-        content.add_broken(broken)
+    with spill.folder() as where:
+        for built, found, broken in map_chunks(_load_build_chunk, content.article_files or [],
+                                               (content.root, settings, registry, where)):
+            pairs.extend(built)
+            problems.items.extend(found)
+            content.add_broken(broken)
     sources = _unique_articles([src for src, _ in pairs], problems)
     return sources, [article for src, article in pairs if sources.get(src.slug) is src]
 
 
-def _load_build_chunk(state: tuple[Path, Settings, "_Registry"], paths: Sequence[Path]
+def _load_build_chunk(state: tuple[Path, Settings, "_Registry", str], paths: Sequence[Path]
                       ) -> tuple[list[tuple[ArticleSource, Article]], list[Diagnostic], dict[str, set[str]]]:
-    root, settings, registry = state
+    root, settings, registry, where = state
     problems = Problems()
     scratch = Content(root, {}, Loc(root))
+    store = spill.writer(where).put  # the texts go to this worker's spill file (builder.spill)
     built = []
     for path in paths:
         src = load_article(path, problems, scratch)
         if src is not None:
             stub = dataclasses.replace(src, meta={}, body="", annotations={"related": src.annotations.get("related", [])})
-            built.append((stub, _article(src, settings, registry, problems)))
+            built.append((stub, _article(src, settings, registry, problems, store)))
     return built, problems.items, scratch.broken
 
 

@@ -16,7 +16,7 @@ from typing import Any
 _PARTIAL_RE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class PartialDate:
     """A Gregorian date known to the year, the month or the day."""
 
@@ -46,7 +46,7 @@ class PartialDate:
         return date(self.year, month, day)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DateSpan:
     """One partial date, or a range from ``start`` to ``end``."""
 

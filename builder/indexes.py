@@ -32,7 +32,7 @@ class Stats:
     mentions: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Neighbours:
     """The articles just older and just newer than one article, to read on in date order."""
 

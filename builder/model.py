@@ -14,6 +14,7 @@ from datetime import date
 from typing import Sequence
 
 from builder.dates import DateSpan
+from builder.spill import Stored
 
 
 @dataclass(frozen=True)
@@ -147,7 +148,7 @@ class Article:
     slug: str
     title: str
     date: date
-    packed: bytes  # body_html, body_text, spans and notes, made by pack_text
+    packed: bytes | Stored  # body_html, body_text, spans and notes, made by pack_text (Stored: in a spill file)
     source_path: str  # content-relative path of the .md file
     source: str | None = None
     source_url: str | None = None
@@ -213,16 +214,17 @@ def _span_tuple(s: Span) -> tuple[int, int, str, str, bool]:
     return (s.start, s.end, s.kind, s.ref, s.auto)
 
 
-_last: tuple[bytes, Text] | None = None
+_last: tuple[bytes | Stored, Text] | None = None
 
 
-def unpack_text(packed: bytes) -> Text:
+def unpack_text(packed: bytes | Stored) -> Text:
     """The :class:`Text` that :func:`pack_text` packed (the last one is kept: a page reads it several times)."""
     global _last
     last = _last
     if last is not None and last[0] is packed:
         return last[1]
-    html, text, spans, notes = marshal.loads(zlib.decompress(packed))
+    raw = packed if isinstance(packed, bytes) else packed.read()
+    html, text, spans, notes = marshal.loads(zlib.decompress(raw))
     unpacked = Text(html, text, tuple(Span(*s) for s in spans),
                     tuple(Note(number, quote, Span(*span), note_html) for number, quote, span, note_html in notes))
     _last = (packed, unpacked)

@@ -53,7 +53,7 @@ MAX_KEY = 4
 KINDS = ("place", "actor", "event", "article")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SearchDoc:
     """One searchable thing: what is shown, and what is indexed."""
 

@@ -18,7 +18,7 @@ from builder.model import Corpus, Event
 from builder.schema import EVENT_TYPES
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Report:
     """One article's report of an event."""
 
@@ -27,7 +27,7 @@ class Report:
     differs: bool  # the article's claimed date is not the documented one
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entry:
     """An event on the timeline with the articles that report it."""
 

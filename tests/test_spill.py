@@ -1,0 +1,83 @@
+"""Spill files: article texts kept out of memory by the corpus stage, read back exactly."""
+
+from __future__ import annotations
+
+import gc
+import os
+import pickle
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from builder import spill
+from builder.build import Options, check
+from builder.model import pack_text, unpack_text
+from builder.parallel import map_chunks
+from builder.spill import Stored
+from fixtures_site import generated_corpus
+
+
+@pytest.fixture
+def private_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Spill folders made in a folder of this test's own, to see that none is left behind."""
+    where = tmp_path / "tmp"
+    where.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(where))
+    return where
+
+
+def _put_chunk(state: str, numbers: list[int]) -> list[Stored]:
+    """Store one text per number (in a pool worker, or the parent for its share)."""
+    return [spill.writer(state).put(f"text {n} «نص»".encode()) for n in numbers]
+
+
+def test_texts_written_by_workers_are_read_back_after_their_files_are_gone(private_tmp, monkeypatch) -> None:
+    monkeypatch.setenv("ATHAR_JOBS", "2")
+    with spill.folder() as where:
+        stored = [s for chunk in map_chunks(_put_chunk, list(range(600)), where) for s in chunk]
+    assert os.listdir(private_tmp) == []  # unlinked and the folder removed, yet readable
+    assert [s.read().decode() for s in stored] == [f"text {n} «نص»" for n in range(600)]
+    assert len({s.spill.path for s in stored}) == 2  # one file per process, shared by its texts
+
+
+def test_a_stored_text_survives_pickling_and_equals_its_bytes(private_tmp) -> None:
+    with spill.folder() as where:
+        stored = spill.writer(where).put(b"abc")
+    copy = pickle.loads(pickle.dumps(stored))
+    assert copy.spill is stored.spill and copy.read() == b"abc"
+    assert copy == stored and stored == b"abc" and stored != b"abd"
+
+
+def test_a_spill_file_closes_with_the_last_text_that_refers_to_it(private_tmp) -> None:
+    with spill.folder() as where:
+        stored = spill.writer(where).put(b"x" * 100)
+    fd = stored.spill.fd
+    assert fd is not None and os.fstat(fd).st_size == 100
+    del stored
+    gc.collect()
+    with pytest.raises(OSError):
+        os.fstat(fd)
+
+
+def test_a_failed_stage_leaves_no_spill_folder(private_tmp) -> None:
+    with pytest.raises(RuntimeError):
+        with spill.folder() as where:
+            spill.writer(where).put(b"half")
+            raise RuntimeError("a worker failed")
+    assert os.listdir(private_tmp) == []
+
+
+def test_the_corpus_stage_spills_article_texts_and_reads_them_back(private_tmp, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("ATHAR_JOBS", "2")
+    content = generated_corpus(tmp_path / "content", 210, seed=3)
+    corpus = check(Options(content=content), search=False).corpus
+    assert corpus is not None and len(corpus.articles) == 210
+    assert os.listdir(private_tmp) == []
+    article = next(iter(corpus.articles.values()))
+    assert isinstance(article.packed, Stored)
+    assert article.body_text and article.spans and article.body_html.startswith("<")
+    again = pack_text(article.body_html, article.body_text, article.spans, article.notes)
+    assert unpack_text(again) == unpack_text(article.packed)
+    for span in article.spans:  # spans still index the text they were found in
+        assert 0 <= span.start < span.end <= len(article.body_text)
