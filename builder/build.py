@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import gc
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import Callable, ContextManager, TypeVar
 
 from builder.corpus import build_corpus
 from builder.errors import ContentError, Problems
@@ -101,12 +102,14 @@ def check(options: Options, log: Callable[[str], None] | None = None,
 
 
 def _check(options: Options, log: Callable[[str], None] | None = None,
-           corpus_ready: Callable[[Corpus], None] | None = None, search: bool = True) -> Result:
+           corpus_ready: Callable[[Corpus], None] | None = None, search: bool = True,
+           hold: Callable[[], ContextManager[None]] = nullcontext) -> Result:
     """Load, cross-reference and index the content without writing anything.
 
     ``corpus_ready`` is called with a valid corpus before it is indexed;
     ``search=False`` leaves the search files to the writer (they are large,
-    and pages are rendered by forked processes that would each hold them).
+    and pages are rendered by forked processes that would each hold them);
+    ``hold`` pauses background work while related stories take every core.
     """
     result = Result(Problems())
     step = _Steps(result, log)
@@ -118,7 +121,8 @@ def _check(options: Options, log: Callable[[str], None] | None = None,
     if corpus_ready is not None:
         corpus_ready(corpus)
     result.corpus = corpus
-    related = step("related", lambda: build_related(corpus))  # the costliest index, timed on its own
+    with hold():  # the costliest index, timed on its own, on every core
+        related = step("related", lambda: build_related(corpus))
     result.indexes = step("indexes", lambda: build_indexes(corpus, related=related, search=search))
     return result
 
@@ -154,7 +158,8 @@ def _build(options: Options, log: Callable[[str], None] | None, force: bool) -> 
     cards = _background_cards(cache_dir)
     try:
         result = _check(options, log, corpus_ready=cards and (
-            lambda c: cards.draw([card for _, card in share_cards(c, c.events.values())])), search=False)
+            lambda c: cards.draw([card for _, card in share_cards(c, c.events.values())])), search=False,
+            hold=cards.paused if cards else nullcontext)
         step = _Steps(result, log)
         assert result.corpus is not None and result.indexes is not None
         corpus, indexes = result.corpus, result.indexes

@@ -30,6 +30,7 @@ import struct
 import tempfile
 import time
 import zlib
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from importlib.metadata import version
@@ -529,9 +530,10 @@ class Background:
         # Shared counters: the next card the background takes, and the lowest the writer took.
         self._next = context.Value("q", 0, lock=False)
         self._stop = context.Value("q", 1 << 62, lock=False)
+        self._paused = context.Value("b", 0, lock=False)
         self._conn, child = context.Pipe()
         self._process = context.Process(target=_draw_in_background,
-                                        args=(child, folder, self._next, self._stop), daemon=True)
+                                        args=(child, folder, self._next, self._stop, self._paused), daemon=True)
         self._process.start()
         child.close()
 
@@ -542,6 +544,15 @@ class Background:
             self._conn.send(self.cards)
         except OSError:  # the process died: the foreground draws them
             pass
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """Hold the drawing (after the card in hand) while a step uses every core itself."""
+        self._paused.value = 1
+        try:
+            yield
+        finally:
+            self._paused.value = 0
 
     def finish(self) -> None:
         """Draw from the last card backwards until meeting the background, then wait for it."""
@@ -571,15 +582,21 @@ class Background:
         self._process.join()
 
 
-def _draw_in_background(conn: "multiprocessing.connection.Connection", folder: Path, next_card: Any, stop: Any) -> None:
+def _draw_in_background(conn: "multiprocessing.connection.Connection", folder: Path, next_card: Any, stop: Any,
+                        paused: Any) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    parent = os.getppid()
     try:
         cards = conn.recv()
     except (EOFError, OSError):
         return
     cache = CardCache(folder, processes=1)
     for i, card in enumerate(cards):
+        while paused.value:
+            if os.getppid() != parent:  # the build is gone: nobody will resume us
+                return
+            time.sleep(0.01)
         if i >= stop.value:  # the writer drew this one and all after it
             break
         next_card.value = i + 1

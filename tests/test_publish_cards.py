@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 import unicodedata
 from pathlib import Path
 
@@ -175,3 +176,17 @@ def test_streamed_cards_come_from_the_cache_in_order(tmp_path: Path) -> None:
     again = CardCache(tmp_path)
     assert list(again.stream([b])) == [draw(b)] and again.drawn == 0
     assert list(CardCache(None).stream([a])) == [draw(a)]
+
+
+def test_the_background_draws_nothing_while_paused_and_everything_after(tmp_path: Path) -> None:
+    folder = tmp_path / "cards"
+    background = cards.Background(folder)
+    try:
+        with background.paused():
+            background.draw([Card(f"عنوان {n}", "خبر", "athar") for n in range(4)])
+            time.sleep(0.5)  # a card takes milliseconds: unpaused, some would be drawn by now
+            assert not list(folder.glob("*.png"))
+        background.wait()
+    finally:
+        background.close()
+    assert len(list(folder.glob("*.png"))) == 4
