@@ -27,7 +27,7 @@ from builder.related import build_related
 from builder.load import load
 from builder.model import Corpus
 from builder.cards import Background
-from builder.parallel import can_fork, jobs, map_chunks
+from builder.parallel import can_fork, jobs, map_chunks, release_memory
 from builder import fingerprint
 from builder.publish import cache_dir_for, share_cards
 from builder.render import PageTask, Renderer, default_templates, extra_files, plan, static_files
@@ -77,6 +77,7 @@ class _Steps:
         # again by every later collection (millions of objects at 100,000 articles).
         # Released by build() when it ends; unreachable cycles wait until then.
         gc.freeze()
+        release_memory()
         elapsed = time.perf_counter() - start
         self.result.timings.append((name, elapsed))
         if self.log:

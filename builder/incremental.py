@@ -231,7 +231,7 @@ def _listing(article: Article) -> tuple[object, ...]:
 
 def _claims(article: Article) -> list[tuple[object, ...]]:
     """What the event index shows of an article's event reports (not where the quote is)."""
-    return [(r.event_id, r.claimed_date) for r in article.events]
+    return list(article.claims)
 
 
 def _index_pages(before: Article, after: Article) -> set[str]:
@@ -244,7 +244,7 @@ def _index_pages(before: Article, after: Article) -> set[str]:
     pages = set()
     if _listing(before) != _listing(after):
         pages |= {"index.html", "articles.html", "tags.html"}
-        if before.events or after.events:
+        if before.claims or after.claims:
             pages.add("events.html")
     if _claims(before) != _claims(after):
         pages |= {"events.html", "index.html"}

@@ -140,7 +140,7 @@ def update_indexes(old: Indexes, old_corpus: Corpus, corpus: Corpus, edited: Seq
 def _placed(article: Article) -> tuple[object, ...]:
     """What decides where an article appears in the indexes (all but what it shows)."""
     return (article.date, article.place_ids, article.actor_ids, article.event_ids, article.tags,
-            [(r.event_id, r.claimed_date) for r in article.events])
+            article.claims)
 
 
 def _neighbours(corpus: Corpus) -> dict[str, Neighbours]:

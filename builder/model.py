@@ -157,7 +157,7 @@ class Article:
     retrieved: date | None = None
     language: str = "ar"
     tags: tuple[Tag, ...] = ()
-    events: tuple[EventReport, ...] = ()
+    claims: tuple[tuple[str, DateSpan | None], ...] = ()  # each event report's (event id, date it gives), in order
     related: tuple[RelatedLink, ...] = ()
     place_ids: tuple[str, ...] = ()  # in order of first mention
     actor_ids: tuple[str, ...] = ()
@@ -186,6 +186,12 @@ class Article:
         """The research notes, numbered from 1."""
         return unpack_text(self.packed).notes
 
+    @property
+    def events(self) -> tuple[EventReport, ...]:
+        """The events the article reports, in order (what the indexes need of them is ``claims``)."""
+        return tuple(EventReport(event_id, quote, span, claimed, note_html)
+                     for (event_id, quote, span, note_html), (_, claimed) in zip(unpack_text(self.packed).reports, self.claims))
+
 
 @dataclass(frozen=True, slots=True)
 class Text:
@@ -195,18 +201,20 @@ class Text:
     text: str
     spans: tuple[Span, ...]
     notes: tuple[Note, ...]
+    reports: tuple[tuple[str, str, Span, str], ...]  # each event report's event id, quote, span and note
 
 
-def pack_text(html: str, text: str, spans: Sequence[Span], notes: Sequence[Note]) -> bytes:
-    """An article's HTML, plain text, spans and notes, marshalled and deflated.
+def pack_text(html: str, text: str, spans: Sequence[Span], notes: Sequence[Note], reports: Sequence[EventReport] = ()) -> bytes:
+    """An article's HTML, plain text, spans, notes and event reports, marshalled and deflated.
 
-    Held as objects, the text and spans of 100,000 articles take about 2 GB
+    Held as objects, the text, spans and quotes of 100,000 articles take about 2 GB
     (Arabic takes two bytes a character either way; a span is five
     objects); packed, a tenth of that. Each is needed whole only when its
     page or data record is written: about 60 us to unpack.
     """
     flat = (html, text, [_span_tuple(s) for s in spans],
-            [(n.number, n.quote, _span_tuple(n.span), n.html) for n in notes])
+            [(n.number, n.quote, _span_tuple(n.span), n.html) for n in notes],
+            [(r.event_id, r.quote, _span_tuple(r.span), r.note_html) for r in reports])
     return zlib.compress(marshal.dumps(flat), 1)
 
 
@@ -224,9 +232,10 @@ def unpack_text(packed: bytes | Stored) -> Text:
     if last is not None and last[0] is packed:
         return last[1]
     raw = packed if isinstance(packed, bytes) else packed.read()
-    html, text, spans, notes = marshal.loads(zlib.decompress(raw))
+    html, text, spans, notes, reports = marshal.loads(zlib.decompress(raw))
     unpacked = Text(html, text, tuple(Span(*s) for s in spans),
-                    tuple(Note(number, quote, Span(*span), note_html) for number, quote, span, note_html in notes))
+                    tuple(Note(number, quote, Span(*span), note_html) for number, quote, span, note_html in notes),
+                    tuple((event_id, quote, Span(*span), note_html) for event_id, quote, span, note_html in reports))
     _last = (packed, unpacked)
     return unpacked
 

@@ -83,10 +83,10 @@ def build_timeline(corpus: Corpus) -> Timeline:
     """Order and group the corpus's events."""
     reports: dict[str, list[Report]] = defaultdict(list)
     for article in sorted(corpus.articles.values(), key=lambda a: (a.date, a.slug)):
-        for r in article.events:
-            event = corpus.events[r.event_id]
-            differs = r.claimed_date is not None and not _consistent(r.claimed_date, event.date)
-            reports[r.event_id].append(Report(article.slug, r.claimed_date, differs))
+        for event_id, claimed in article.claims:
+            event = corpus.events[event_id]
+            differs = claimed is not None and not _consistent(claimed, event.date)
+            reports[event_id].append(Report(article.slug, claimed, differs))
     ordered = sorted(corpus.events.values(), key=lambda e: (e.date.sort_key, e.id))
     entries = tuple(Entry(e, tuple(_unique_reports(reports.get(e.id, [])))) for e in ordered)
     years: dict[int, dict[int, list[Entry]]] = defaultdict(lambda: defaultdict(list))
