@@ -26,6 +26,7 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import signal
+import stat
 import struct
 import tempfile
 import time
@@ -42,6 +43,7 @@ from bidi import get_display
 from PIL import Image, ImageChops, ImageDraw, ImageFont
 
 from builder.parallel import map_chunks
+from builder.write import Linked
 
 WIDTH, HEIGHT = 1200, 630
 FONTS = Path(__file__).resolve().parent / "fonts"
@@ -433,16 +435,34 @@ class CardCache:
         if self.folder is None:
             yield from self.pngs(cards)
             return
+        self._fill(cards)
+        for card in cards:
+            data = self._read(cache_key(card))
+            yield data if data is not None else self.pngs([card])[0]
+
+    def linked(self, cards: Sequence[Card]) -> Iterator[Linked | bytes]:
+        """Each card as its cache file, for the writer to link (see builder.write.Linked).
+
+        Without a cache folder, or for a card the cache lost meanwhile, its bytes.
+        """
+        if self.folder is None:
+            yield from self.pngs(cards)
+            return
+        self._fill(cards)
+        for card in cards:
+            path = self.folder / f"{cache_key(card)}.png"
+            yield Linked(path) if _is_png(path) else self.pngs([card])[0]
+
+    def _fill(self, cards: Sequence[Card]) -> None:
+        """Put every card in the cache: the background's first, then the rest drawn on every core."""
+        assert self.folder is not None
         self._finish_helper()
         missing = {}
         for card in cards:
             key = cache_key(card)
             if key not in missing and not (self.folder / f"{key}.png").is_file():
                 missing[key] = card
-        self.pngs(list(missing.values()))  # drawn on every core and stored
-        for card in cards:
-            data = self._read(cache_key(card))
-            yield data if data is not None else self.pngs([card])[0]
+        self.pngs(list(missing.values()))  # drawn and stored
 
     def _finish_helper(self) -> None:
         if self.helper is not None:
@@ -480,11 +500,36 @@ class CardCache:
             self.drawn += 1
 
     def _read(self, key: str) -> bytes | None:
-        path = self.folder / f"{key}.png" if self.folder else None
-        if path is None or not path.is_file():
+        return _cached_png(self.folder / f"{key}.png", whole=True) if self.folder else None
+
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def _is_png(path: Path) -> bool:
+    return _cached_png(path, whole=False) is not None
+
+
+def _cached_png(path: Path, whole: bool) -> bytes | None:
+    """A cache file's bytes (``whole``) or signature, if it is a regular file holding a PNG.
+
+    Not a symlink planted in the cache (never followed: its target would be
+    published), not a file torn by a crash.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
             return None
-        data = path.read_bytes()
-        return data if data.startswith(b"\x89PNG\r\n\x1a\n") else None
+        with os.fdopen(os.dup(fd), "rb") as fh:
+            data = fh.read() if whole else fh.read(len(PNG_SIGNATURE))
+        return data if data.startswith(PNG_SIGNATURE) else None
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
 
 
 def _draw_chunk(_: None, cards: Sequence[Card]) -> list[bytes]:

@@ -37,15 +37,23 @@ def _walk(root: str, prefix: str = "") -> Iterable[tuple[str, os.DirEntry[str]]]
             yield rel, entry
 
 
-def inputs_fingerprint(roots: Iterable[Path | None], options: str) -> str:
-    """sha256 over athar itself, the options and every input file's path and bytes."""
+def inputs_fingerprint(roots: Iterable[Path | None], options: str, changed_after: int | None = None) -> str | None:
+    """sha256 over athar itself, the options and every input file's path and bytes.
+
+    With ``changed_after`` (a time.time_ns() taken before a build read its
+    inputs), None if any file was modified since: the build may have read
+    it before or after the change, so the key would not describe its output.
+    """
     digest = hashlib.sha256(f"athar {__version__} {_code_digest()}\n{options}\n".encode())
     for root in roots:
         if root is None or not Path(root).is_dir():
             continue
         for rel, entry in _walk(str(root)):
             digest.update(rel.encode("utf-8", "surrogateescape") + b"\0")
-            digest.update(_file_digest(Path(entry.path)))
+            hashed, modified = _file_digest(Path(entry.path))
+            if changed_after is not None and modified >= changed_after:
+                return None
+            digest.update(hashed)
     return digest.hexdigest()
 
 
@@ -62,8 +70,8 @@ def _code_digest() -> str:
     return digest.hexdigest()
 
 
-def _file_digest(path: Path) -> bytes:
-    """sha256 of a file, read in blocks; never reads a device, a FIFO or an oversize file.
+def _file_digest(path: Path) -> tuple[bytes, int]:
+    """sha256 of a file, read in blocks, and its modification time; never reads a device, a FIFO or an oversize file.
 
     Content is untrusted: a 2 GB file or a link to /dev/zero must not
     exhaust memory here before the loader refuses it with a message.
@@ -72,14 +80,15 @@ def _file_digest(path: Path) -> bytes:
     try:
         info = path.stat()
         if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
-            return f"unhashed {info.st_mode} {info.st_size} {info.st_mtime_ns}".encode()
+            return f"unhashed {info.st_mode} {info.st_size} {info.st_mtime_ns}".encode(), info.st_mtime_ns
         digest = hashlib.sha256()
         with open(path, "rb") as fh:
             for block in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(block)
-        return digest.digest()
+            modified = os.fstat(fh.fileno()).st_mtime_ns  # after reading: a write meanwhile shows
+        return digest.digest(), max(info.st_mtime_ns, modified)
     except OSError as exc:  # unreadable: the loader reports it
-        return f"unreadable {exc.errno}".encode()
+        return f"unreadable {exc.errno}".encode(), 0
 
 
 def output_manifest(output: Path) -> dict[str, list[int]]:
@@ -94,6 +103,11 @@ def output_manifest(output: Path) -> dict[str, list[int]]:
 def _record_path(output: Path) -> Path:
     output = Path(output).resolve()
     return output.parent / CACHE_DIR / f"{output.name}.build.json"
+
+
+def recorded(output: Path) -> bool:
+    """Whether a successful build of ``output`` was recorded (else a build has nothing to skip)."""
+    return _record_path(output).is_file()
 
 
 def unchanged(output: Path, fingerprint: str) -> bool:

@@ -34,6 +34,7 @@ from builder.related import entity_keys, update_related
 from builder.search import build_search
 from builder.publish import cache_dir_for
 from builder.render import PageTask, Renderer, extra_files, plan
+from builder.write import Linked
 from builder.write import safe_relpath
 
 ARTICLE_SUFFIXES = (".md", ".yaml", ".yml")
@@ -171,9 +172,11 @@ class Session:
             return None
         return corpus_stage.rebuild_article(src, corpus, problems)
 
-    def _write_if_changed(self, rel: str, data: bytes | Iterable[bytes]) -> bool:
+    def _write_if_changed(self, rel: str, data: bytes | Iterable[bytes] | Linked) -> bool:
         assert self.state is not None
-        if not isinstance(data, bytes):  # a download streamed in pieces
+        if isinstance(data, Linked):  # a share card in the cache
+            data = data.read()
+        elif not isinstance(data, bytes):  # a download streamed in pieces
             data = b"".join(data)
         digest = hashlib.sha256(data).digest()
         if self.state.hashes.get(rel) == digest:

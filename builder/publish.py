@@ -241,7 +241,7 @@ class Publisher:
         """The share cards: the site's, then one per article and per event (in timeline order)."""
         events = [entry.event for entry in self.indexes.timeline.entries]
         cards = share_cards(self.corpus, events)
-        yield from zip((path for path, _ in cards), self.cards.stream([card for _, card in cards]))
+        yield from zip((path for path, _ in cards), self.cards.linked([card for _, card in cards]))
 
 
 _last_chart: list[tuple[Timeline, TimelineChart | None]] = []

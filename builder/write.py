@@ -174,7 +174,7 @@ def staging(output: Path) -> Iterator[Path]:
         _known_dirs.pop(str(tmp), None)  # a long preview session makes many staging folders
 
 
-def write_files(root: Path, files: Iterable[tuple[str, bytes | Iterable[bytes]]], copies: Iterable[tuple[str, Path]] = ()) -> int:
+def write_files(root: Path, files: Iterable[tuple[str, Data]], copies: Iterable[tuple[str, Path]] = ()) -> int:
     """Write (path, bytes) files and copy (path, source) files under ``root``."""
     count = 0
     for rel, data in files:
@@ -196,13 +196,40 @@ def write_site(files: Iterable[tuple[str, bytes]], output: Path, copies: Iterabl
         return write_files(tmp, files, copies)
 
 
-def write_file(root: Path, rel: str, data: bytes | Iterable[bytes]) -> None:
+class Linked:
+    """A file published as it is from athar's cache beside the output (a share card).
+
+    The writer hard-links it, so the bytes are neither read nor written
+    again (the cards of 100,000 articles are 4 GB); where a link cannot be
+    made (another file system) it copies them. Every other reader takes
+    :meth:`read`.
+    """
+
+    __slots__ = ("source",)
+
+    def __init__(self, source: Path):
+        self.source = source
+
+    def read(self) -> bytes:
+        return self.source.read_bytes()
+
+
+Data = bytes | Iterable[bytes] | Linked
+
+
+def write_file(root: Path, rel: str, data: Data) -> None:
     """Write one file under ``root``; the path is checked to stay inside it.
 
     ``data`` is bytes or, for big files made a piece at a time, an iterable
-    of bytes written as they come.
+    of bytes written as they come, or a :class:`Linked` cache file.
     """
     target = _target(root, rel)
+    if isinstance(data, Linked):
+        try:
+            os.link(data.source, target, follow_symlinks=False)
+            return
+        except OSError:  # another file system, no hard links, or already there: copy
+            data = data.read()
     try:
         fd = os.open(target, _WRITE_FLAGS, 0o644)
     except FileNotFoundError:  # a folder known to this process was removed meanwhile (serve)

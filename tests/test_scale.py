@@ -93,3 +93,38 @@ def test_a_build_leaves_nothing_frozen_for_the_garbage_collector(tmp_path):
     with pytest.raises(ContentError):
         build(Options(content=content, output=tmp_path / "site"), force=True)
     assert gc.get_freeze_count() == 0
+
+
+def test_a_build_that_saw_its_inputs_change_does_not_record_them(tmp_path, monkeypatch):
+    """A cold build hashes its inputs after the build (they are then in the page cache);
+    a file modified meanwhile may have been read before or after the change, so that
+    build must not be taken for up to date by the next one."""
+    import time
+
+    from builder import fingerprint
+    from builder.build import Options, build
+    from fixtures_site import MINIMAL, write_content
+
+    content = write_content(tmp_path / "content", MINIMAL)
+    before = time.time_ns()
+    assert fingerprint.inputs_fingerprint([content], "o", changed_after=before) is not None
+    md = next((content / "articles").glob("*.md"))
+    md.write_text(md.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert fingerprint.inputs_fingerprint([content], "o", changed_after=before) is None
+
+    real = fingerprint.inputs_fingerprint
+    touched = []
+
+    def edit_during_build(roots, options, changed_after=None):  # the post-build hash sees the edit
+        if changed_after is not None and not touched:
+            md.write_text(md.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+            touched.append(md)
+        return real(roots, options, changed_after)
+
+    monkeypatch.setattr(fingerprint, "inputs_fingerprint", edit_during_build)
+    out = tmp_path / "site"
+    assert not build(Options(content=content, output=out)).unchanged
+    assert touched and not fingerprint.recorded(out)
+    assert not build(Options(content=content, output=out)).unchanged  # rebuilt, then recorded
+    assert fingerprint.recorded(out)
+    assert build(Options(content=content, output=out)).unchanged

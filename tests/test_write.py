@@ -235,3 +235,36 @@ def test_the_shipped_templates_are_never_an_output():
     from builder.render import default_templates
     with pytest.raises(UsageError, match="overlaps"):
         check_output_dir(default_templates() / "static", [])
+
+
+def test_a_cached_file_is_linked_not_copied_and_copied_where_links_fail(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from builder.write import Linked, write_file
+
+    cache = tmp_path / "cache.png"
+    cache.write_bytes(b"\x89PNG card")
+    root = tmp_path / "site"
+    root.mkdir()
+    write_file(root, "a/card.png", Linked(cache))
+    assert (root / "a" / "card.png").read_bytes() == b"\x89PNG card"
+    assert os.stat(root / "a" / "card.png").st_ino == os.stat(cache).st_ino  # no bytes written again
+
+    def no_links(*args: object, **kwargs: object) -> None:
+        raise OSError(18, "Invalid cross-device link")
+
+    monkeypatch.setattr(os, "link", no_links)
+    write_file(root, "b/card.png", Linked(cache))
+    assert (root / "b" / "card.png").read_bytes() == b"\x89PNG card"
+    assert os.stat(root / "b" / "card.png").st_ino != os.stat(cache).st_ino
+
+
+def test_a_link_planted_in_the_card_cache_is_not_published(tmp_path: Path) -> None:
+    from builder.cards import Card, CardCache, cache_key
+
+    folder = tmp_path / "cards"
+    folder.mkdir()
+    card = Card("عنوان", "خبر", "athar")
+    secret = tmp_path / "secret"
+    secret.write_bytes(b"\x89PNG\r\n\x1a\n not a card")
+    (folder / f"{cache_key(card)}.png").symlink_to(secret)
+    [published] = CardCache(folder).linked([card])
+    assert isinstance(published, bytes) and published.startswith(b"\x89PNG") and b"not a card" not in published
