@@ -241,7 +241,7 @@ def _article(src: ArticleSource, settings: Settings, registry: _Registry, proble
         packed=store(pack_text(body_html, text, spans, notes, reports)),
         source_path=src.path.name,
         source_file=str(src.path),
-        source=meta.get("source"),
+        source=sys.intern(meta["source"]) if meta.get("source") else meta.get("source"),  # a few names, many articles
         source_url=meta.get("source_url"),
         author=meta.get("author"),
         dateline=meta.get("dateline"),
@@ -469,7 +469,19 @@ def _tags(names: Iterable[str]) -> list[Tag]:
     seen: dict[str, Tag] = {}
     for name in names:
         slug = tag_slug(name)
-        seen.setdefault(slug, Tag(name.strip(), slug))
+        seen.setdefault(slug, _tag(name.strip(), slug))
     return list(seen.values())
+
+
+_TAGS: dict[tuple[str, str], Tag] = {}
+
+
+def _tag(name: str, slug: str) -> Tag:
+    """One Tag object per tag in a process: sent back with a chunk of articles, it is
+    pickled once, not once per article (100,000 articles carry 300,000 tags)."""
+    tag = _TAGS.get((name, slug))
+    if tag is None:
+        tag = _TAGS[(name, slug)] = Tag(name, slug)
+    return tag
 
 

@@ -20,7 +20,8 @@ import multiprocessing
 import os
 import signal
 import threading
-from typing import Any, Callable, Sequence, TypeVar
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator, Sequence, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -70,6 +71,23 @@ def map_chunks(fn: Callable[[Any, Sequence[T]], R], items: Sequence[T], state: A
         _state = None
         if not already_frozen:
             gc.unfreeze()
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection meanwhile, for work that makes many objects and no cycles.
+
+    Related stories of 100,000 articles make millions of tuples that all
+    live on; the collector walked them again and again as they were made
+    (more than half the time of naming them).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def release_memory() -> None:

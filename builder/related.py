@@ -19,7 +19,7 @@ from operator import attrgetter
 from typing import NamedTuple, Sequence
 
 from builder.model import Article, Corpus
-from builder.parallel import map_chunks
+from builder.parallel import collector_paused, map_chunks
 
 MAX_RELATED = 5
 MAX_CANDIDATES = 32
@@ -67,9 +67,10 @@ def build_related(corpus: Corpus) -> RelatedIndex:
     Entities and articles are numbered once, rarest entity first, so the
     per-article loop works on small integers and sets (C speed).
     """
-    index = _int_index(corpus)
-    lists = [index.named(s) for chunk in map_chunks(_related_chunk, range(len(index.slugs)), index) for s in chunk]
-    return RelatedIndex(dict(zip(index.slugs, lists)), _backlinks(corpus))
+    with collector_paused():  # tuples and sets only, no cycles
+        index = _int_index(corpus)
+        lists = [index.named(s) for chunk in map_chunks(_related_chunk, range(len(index.slugs)), index) for s in chunk]
+        return RelatedIndex(dict(zip(index.slugs, lists)), _backlinks(corpus))
 
 
 Scored = tuple[tuple[int, float, tuple[int, ...]], ...]

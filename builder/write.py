@@ -181,9 +181,17 @@ def write_files(root: Path, files: Iterable[tuple[str, Data]], copies: Iterable[
         write_file(root, rel, data)
         count += 1
     for rel, source in copies:
-        shutil.copyfile(source, _target(root, rel))
+        _copy(source, root, rel)
         count += 1
     return count
+
+
+def _copy(source: Path, root: Path, rel: str) -> None:
+    """Copy a file under ``root``; a symlink where it goes is refused (copyfile would follow it)."""
+    target = _target(root, rel)
+    if target.is_symlink():
+        raise ValueError(f"output path {rel!r} escapes the output folder")
+    shutil.copyfile(source, target)
 
 
 def write_site(files: Iterable[tuple[str, bytes]], output: Path, copies: Iterable[tuple[str, Path]] = ()) -> int:
@@ -282,10 +290,7 @@ def _target(root: Path, rel: str) -> Path:
         if stat.S_ISLNK(st.st_mode) or not stat.S_ISDIR(st.st_mode):
             raise ValueError(f"output path {rel!r} escapes the output folder")
         known.add(folder)
-    target = root / path
-    if target.is_symlink():
-        raise ValueError(f"output path {rel!r} escapes the output folder")
-    return target
+    return root / path  # the file itself: write_file opens it with O_NOFOLLOW, _copy checks it
 
 
 def _swap(tmp: Path, output: Path) -> None:

@@ -46,3 +46,23 @@ def test_backlinks_from_related_lists(tmp_path):
     corpus, problems = corpus_from(tmp_path, files)
     assert not problems.errors
     assert build_related(corpus).backlinks == {"one": ("two",)}
+
+
+def test_the_collector_is_on_again_after_related_stories_even_on_failure(tmp_path, monkeypatch):
+    import gc
+
+    import pytest
+
+    from builder import related
+
+    corpus = make(tmp_path)
+    build_related(corpus)
+    assert gc.isenabled()
+
+    def broken(index, numbers):
+        raise RuntimeError("scoring failed")
+
+    monkeypatch.setattr(related, "_related_chunk", broken)
+    with pytest.raises(RuntimeError):
+        build_related(corpus)
+    assert gc.isenabled()
