@@ -288,12 +288,12 @@ def _load_and_build_articles(content: Content, settings: Settings, registry: "_R
     return sources, [article for src, article in pairs if sources.get(src.slug) is src]
 
 
-def _load_build_chunk(state: tuple[Path, Settings, "_Registry", str], paths: Sequence[Path]
+def _load_build_chunk(state: tuple[Path, Settings, "_Registry", str | None], paths: Sequence[Path]
                       ) -> tuple[list[tuple[ArticleSource, Article]], list[Diagnostic], dict[str, set[str]]]:
     root, settings, registry, where = state
     problems = Problems()
     scratch = Content(root, {}, Loc(root))
-    store = spill.writer(where).put  # the texts go to this worker's spill file (builder.spill)
+    store = spill.writer(where).put if where else bytes  # the texts go to this worker's spill file (builder.spill)
     built = []
     for path in paths:
         src = load_article(path, problems, scratch)

@@ -122,13 +122,21 @@ def writer(folder: str) -> Writer:
 
 
 @contextmanager
-def folder() -> Iterator[str]:
+def folder() -> Iterator[str | None]:
     """A spill folder for one corpus stage; on leaving it, every file in it is opened and unlinked.
 
     The workers' writers die with them; the parent's own is closed here.
-    Whatever happens, the folder is removed.
+    Whatever happens, the folder is removed. None where spilling is not
+    possible (no temporary folder can be made, or no pread): the texts then
+    stay in memory, packed.
     """
-    path = tempfile.mkdtemp(prefix="athar-spill-")
+    try:
+        path = tempfile.mkdtemp(prefix="athar-spill-") if hasattr(os, "pread") else None
+    except OSError:
+        path = None
+    if path is None:
+        yield None
+        return
     try:
         yield path
         for key in [k for k in _writers if k.endswith(f":{path}")]:

@@ -83,3 +83,12 @@ def test_the_corpus_stage_spills_article_texts_and_reads_them_back(private_tmp, 
     assert unpack_text(again) == unpack_text(article.packed)
     for span in article.spans:  # spans still index the text they were found in
         assert 0 <= span.start < span.end <= len(article.body_text)
+
+
+def test_without_a_temporary_folder_the_texts_stay_in_memory(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "missing"))  # mkdtemp fails
+    content = generated_corpus(tmp_path / "content", 30, seed=4)
+    corpus = check(Options(content=content), search=False).corpus
+    assert corpus is not None and len(corpus.articles) == 30
+    article = next(iter(corpus.articles.values()))
+    assert isinstance(article.packed, bytes) and article.body_text and article.spans
