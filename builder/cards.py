@@ -426,23 +426,10 @@ class CardCache:
     def png(self, card: Card) -> bytes:
         return self.pngs([card])[0]
 
-    def stream(self, cards: Sequence[Card]) -> Iterator[bytes]:
-        """The PNG of each card, read from the cache one at a time once all are there.
-
-        For the writer: the cards of 10,000 articles are 400 MB, never all
-        held at once.  Without a cache folder, as :meth:`pngs`.
-        """
-        if self.folder is None:
-            yield from self.pngs(cards)
-            return
-        self._fill(cards)
-        for card in cards:
-            data = self._read(cache_key(card))
-            yield data if data is not None else self.pngs([card])[0]
-
     def linked(self, cards: Sequence[Card]) -> Iterator[Linked | bytes]:
         """Each card as its cache file, for the writer to link (see builder.write.Linked).
 
+        Cards are never all held at once (those of 100,000 articles are 4 GB).
         Without a cache folder, or for a card the cache lost meanwhile, its bytes.
         """
         if self.folder is None:

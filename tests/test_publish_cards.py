@@ -14,6 +14,7 @@ from PIL import Image, ImageChops, ImageDraw, ImageFont
 from builder import cards
 from builder.cards import (BOLD, HEIGHT, MARGIN_START, REGULAR, WIDTH, Card, CardCache, draw, fit_title, mirror_pairs,
                            order, visual)
+from builder.write import Linked
 from fixtures_site import CONTENT
 
 TITLE = "عمليات تحرير الموصل والرقة مزقت أوصال دولة الخلافة المزعومة"
@@ -167,15 +168,16 @@ def test_encoding_only_the_painted_rows_gives_the_same_pixels_as_a_whole_picture
     assert ours.crop((0, cards.TITLE_TOP, WIDTH - 40, cards.TITLE_BOTTOM)).getbbox() is not None
 
 
-def test_streamed_cards_come_from_the_cache_in_order(tmp_path: Path) -> None:
+def test_published_cards_are_the_cache_files_in_order(tmp_path: Path) -> None:
     a, b = Card("أ", "مقال"), Card("ب", "حدث")
     cache = CardCache(tmp_path)
-    streamed = list(cache.stream([a, b, a]))
-    assert streamed == [draw(a), draw(b), draw(a)]
+    linked = list(cache.linked([a, b, a]))
+    assert all(isinstance(f, Linked) and f.source.parent == tmp_path for f in linked)
+    assert [f.read() for f in linked] == [draw(a), draw(b), draw(a)]
     assert cache.drawn == 2 and len(list(tmp_path.glob("*.png"))) == 2
     again = CardCache(tmp_path)
-    assert list(again.stream([b])) == [draw(b)] and again.drawn == 0
-    assert list(CardCache(None).stream([a])) == [draw(a)]
+    assert [f.read() for f in again.linked([b])] == [draw(b)] and again.drawn == 0
+    assert list(CardCache(None).linked([a])) == [draw(a)]  # no cache: the bytes
 
 
 def test_the_background_draws_nothing_while_paused_and_everything_after(tmp_path: Path) -> None:
