@@ -43,10 +43,14 @@ class Spill:
             spill = _spills[path] = Spill(path)
         return spill
 
-    def read(self, offset: int, length: int) -> bytes:
-        if self.fd is None:  # written by this process and not yet handed over (a chunk in progress)
+    def open(self) -> int:
+        """The file's descriptor, opened on first use (and kept once the file is unlinked)."""
+        if self.fd is None:
             self.fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
-        data = os.pread(self.fd, length, offset)
+        return self.fd
+
+    def read(self, offset: int, length: int) -> bytes:
+        data = os.pread(self.open(), length, offset)
         if len(data) != length:
             raise OSError(f"spill file {self.path} ends early (offset {offset}, {length} bytes)")
         return data
@@ -139,12 +143,10 @@ def folder() -> Iterator[str | None]:
         return
     try:
         yield path
-        for key in [k for k in _writers if k.endswith(f":{path}")]:
-            _writers.pop(key).close()
-        for name in sorted(os.listdir(path)):
+        for name in os.listdir(path):
             spill = _spills.get(os.path.join(path, name))
-            if spill is not None and spill.fd is None:  # else no article refers to it: nothing to keep
-                spill.fd = os.open(spill.path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+            if spill is not None:  # else no article refers to it: nothing to keep
+                spill.open()  # before the folder goes
     finally:
         for key in [k for k in _writers if k.endswith(f":{path}")]:
             _writers.pop(key).close()
