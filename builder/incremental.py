@@ -274,15 +274,9 @@ def _affected_pages(old: Corpus, old_indexes: Indexes, corpus: Corpus, indexes: 
             wanted.add(("tag", tag.slug))
         index_pages.update(_index_pages(before, after))
     edited_set = set(edited)
-    same_lists = indexes.related.computed is old_indexes.related.computed  # update_related kept them
-    for slug, related in indexes.related.computed.items():
-        if not same_lists and related != old_indexes.related.computed.get(slug):
-            wanted.add(("article", slug))
-            continue
-        for r in related:  # lists that show an edited article
-            if r.slug in edited_set:
-                wanted.add(("article", slug))
-                break
+    lists = indexes.related.computed
+    for slug in lists.changed_from(old_indexes.related.computed) | lists.showing(edited_set):
+        wanted.add(("article", slug))  # a list that changed, or shows an edited article
     for slug in edited:
         for other in indexes.related.backlinks.get(slug, ()) + old_indexes.related.backlinks.get(slug, ()):
             wanted.add(("article", other))

@@ -12,11 +12,11 @@ Nearness in time breaks ties.
 from __future__ import annotations
 
 import math
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from dataclasses import dataclass
-from itertools import chain
+from itertools import chain, repeat
 from operator import attrgetter
-from typing import NamedTuple, Sequence
+from typing import Iterable, Iterator, Mapping, NamedTuple, Sequence
 
 from builder.model import Article, Corpus
 from builder.parallel import collector_paused, map_chunks
@@ -44,11 +44,68 @@ class Related(NamedTuple):
     shared: tuple[tuple[str, str], ...]  # (kind, id)
 
 
+class RelatedLists(Mapping[str, tuple[Related, ...]]):
+    """slug -> its computed related articles, kept as numbers and named when read.
+
+    Naming half a million entries (100,000 articles) took the parent 1.7 s,
+    serially, before any page needed one; a page names its own list while it
+    is rendered, on every core.  An incremental update (:meth:`replaced`)
+    keeps the numbers of the lists it did not recompute, each read with the
+    names of the index it was computed on.
+    """
+
+    __slots__ = ("_scored", "_slugs", "_keys", "_named")
+
+    def __init__(self, scored: dict[str, "Scored"], slugs: Sequence[str], keys: Sequence[tuple[str, str]],
+                 named: dict[str, tuple[Related, ...]] | None = None):
+        self._scored = scored  # every slug, in corpus order
+        self._slugs = slugs  # article number -> slug, of the index the numbers come from
+        self._keys = keys  # entity rank -> (kind, id), of the same index
+        self._named = named or {}  # lists recomputed since, already named
+
+    def __getitem__(self, slug: str) -> tuple[Related, ...]:
+        named = self._named.get(slug)
+        if named is not None:
+            return named
+        return _named(self._scored[slug], self._slugs, self._keys)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._scored)
+
+    def __len__(self) -> int:
+        return len(self._scored)
+
+    def replaced(self, fresh: dict[str, tuple[Related, ...]], order: Sequence[str]) -> "RelatedLists":
+        """These lists with ``fresh`` ones in place of some, in the corpus ``order``."""
+        scored = self._scored if list(self._scored) == list(order) else {slug: self._scored[slug] for slug in order}
+        return RelatedLists(scored, self._slugs, self._keys, {**self._named, **fresh})
+
+    def changed_from(self, old: Mapping[str, tuple[Related, ...]]) -> set[str]:
+        """Slugs whose list differs from ``old``'s (only recomputed lists are compared, when derived from it)."""
+        if self is old:
+            return set()
+        if isinstance(old, RelatedLists) and old._scored is self._scored and old._slugs is self._slugs:
+            candidates: Iterable[str] = self._named
+        else:
+            candidates = self
+        return {slug for slug in candidates if self[slug] != old.get(slug)}
+
+    def showing(self, slugs: Iterable[str]) -> set[str]:
+        """Slugs whose list shows one of ``slugs``, found on the numbers (no list is named)."""
+        wanted = set(slugs)
+        numbers = {i for i, slug in enumerate(self._slugs) if slug in wanted}
+        found = {slug for slug, named in self._named.items() if any(r.slug in wanted for r in named)}
+        for slug, scored in self._scored.items():
+            if slug not in self._named and any(other in numbers for other, _, _ in scored):
+                found.add(slug)
+        return found
+
+
 @dataclass(frozen=True)
 class RelatedIndex:
     """Related articles and backlinks for every article."""
 
-    computed: dict[str, tuple[Related, ...]]
+    computed: RelatedLists
     backlinks: dict[str, tuple[str, ...]]  # slug -> slugs of articles whose list links to it
 
 
@@ -69,12 +126,19 @@ def build_related(corpus: Corpus) -> RelatedIndex:
     """
     with collector_paused():  # tuples and sets only, no cycles
         index = _int_index(corpus)
-        lists = [index.named(s) for chunk in map_chunks(_related_chunk, range(len(index.slugs)), index) for s in chunk]
-        return RelatedIndex(dict(zip(index.slugs, lists)), _backlinks(corpus))
+        scored = chain.from_iterable(map_chunks(_related_chunk, range(len(index.slugs)), index))
+        lists = RelatedLists(dict(zip(index.slugs, scored)), index.slugs, index.keys)
+        return RelatedIndex(lists, _backlinks(corpus))
 
 
 Scored = tuple[tuple[int, float, tuple[int, ...]], ...]
 """Related articles as numbers: (article, score, shared entity ranks), best first."""
+
+
+def _named(scored: Scored, slugs: Sequence[str], keys: Sequence[tuple[str, str]]) -> tuple[Related, ...]:
+    """Related articles from their numbers, named by the index they were computed on."""
+    key = keys.__getitem__
+    return tuple([Related(slugs[other], score, tuple(map(key, shared))) for other, score, shared in scored])
 
 
 def _related_chunk(index: "_IntIndex", numbers: Sequence[int]) -> list[Scored]:
@@ -114,11 +178,8 @@ def update_related(old: RelatedIndex, old_corpus: Corpus, corpus: Corpus, edited
         r = index.rank.get(key)
         if r is not None:
             affected.update(index.postings[r])
-    computed = dict(old.computed)
-    for i in sorted(affected):
-        computed[index.slugs[i]] = index.related(i)
-    computed = {slug: computed[slug] for slug in index.slugs}
-    return RelatedIndex(computed, _backlinks(corpus))
+    fresh = {index.slugs[i]: index.related(i) for i in sorted(affected)}
+    return RelatedIndex(old.computed.replaced(fresh, index.slugs), _backlinks(corpus))
 
 
 def _int_index(corpus: Corpus) -> "_IntIndex":
@@ -139,11 +200,10 @@ def _int_index(corpus: Corpus) -> "_IntIndex":
     event_rank, place_rank, actor_rank = (tables[kind].__getitem__ for kind, _ in fields)
     own_sorted = [tuple(sorted([*map(event_rank, a.event_ids), *map(place_rank, a.place_ids), *map(actor_rank, a.actor_ids)]))
                   for a in articles]  # the ids of each kind are already unique per article
-    own_sets = list(map(frozenset, own_sorted))
+    own_sets = [frozenset(set(own)) for own in own_sorted]  # via a set: half the table, faster to intersect
     postings: list[list[int]] = [[] for _ in ranked_keys]
-    for i, own in enumerate(own_sorted):
-        for r in own:
-            postings[r].append(i)
+    owners = chain.from_iterable(map(repeat, range(len(own_sorted)), map(len, own_sorted)))
+    deque(map(list.append, map(postings.__getitem__, chain.from_iterable(own_sorted)), owners), maxlen=0)
     total = max(1, len(articles))
     weight = [KIND_WEIGHT[kind] * math.log(1 + total / counts[kind][ident]) for kind, ident in ranked_keys]
     days = [a.date.toordinal() for a in articles]
@@ -175,12 +235,7 @@ class _IntIndex:
 
     def related(self, i: int) -> tuple[Related, ...]:
         """Article ``i``'s related articles."""
-        return self.named(self.scored(i))
-
-    def named(self, scored: Scored) -> tuple[Related, ...]:
-        """Related articles from their numbers."""
-        return tuple(Related(self.slugs[other], score, tuple(map(self.keys.__getitem__, shared)))
-                     for other, score, shared in scored)
+        return _named(self.scored(i), self.slugs, self.keys)
 
     def scored(self, i: int) -> Scored:
         """Candidates from the rarest shared entities first, bounded; then scored exactly."""

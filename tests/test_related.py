@@ -66,3 +66,50 @@ def test_the_collector_is_on_again_after_related_stories_even_on_failure(tmp_pat
     with pytest.raises(RuntimeError):
         build_related(corpus)
     assert gc.isenabled()
+
+
+def _variant(tmp_path, name, drop_rawa_from_b=False, retitle_c=False):
+    """The corpus of make() with one article changed, as an edit in serve would change it."""
+    files = {k: v for k, v in REGISTRY.items() if v}
+    files.update(article("a", "2017-07-01", "العراق الموصل راوة", [("place:iraq", "العراق"), ("place:mosul", "الموصل"), ("place:rawa", "راوة")]))
+    b = [("place:iraq", "العراق")] + ([] if drop_rawa_from_b else [("place:rawa", "راوة")])
+    files.update(article("b", "2017-07-02", "العراق" if drop_rawa_from_b else "العراق راوة", b))
+    files.update(article("c", "2017-07-01", "العراق الموصل", [("place:iraq", "العراق"), ("place:mosul", "الموصل")]))
+    if retitle_c:
+        files["articles/c.md"] = files["articles/c.md"].replace("title: c", "title: جديد")
+    for i in range(6):
+        files.update(article(f"x{i}", "2010-01-01", "العراق الموصل", [("place:iraq", "العراق"), ("place:mosul", "الموصل")]))
+    corpus, problems = corpus_from(tmp_path / name, files)
+    assert not problems.errors
+    return corpus
+
+
+def test_lists_are_named_when_read_as_the_index_names_them(tmp_path):
+    from builder.related import _int_index
+
+    corpus = make(tmp_path)
+    lists, index = build_related(corpus).computed, _int_index(corpus)
+    assert list(lists) == list(corpus.articles)
+    assert {slug: lists[slug] for slug in lists} == {slug: index.related(i) for i, slug in enumerate(index.slugs)}
+    assert lists.showing({"b"}) == {slug for slug in lists if any(r.slug == "b" for r in lists[slug])} != set()
+    assert lists.changed_from(lists) == set()
+
+
+def test_successive_updates_equal_a_full_computation(tmp_path):
+    """Lists an update kept are still read with the names of the index they were computed on.
+
+    Removing Rawa from b changes every entity's rank; a later edit must not
+    read the kept lists with the new ranks.
+    """
+    from builder.related import update_related
+
+    first = _variant(tmp_path, "one")
+    second = _variant(tmp_path, "two", drop_rawa_from_b=True)
+    third = _variant(tmp_path, "three", drop_rawa_from_b=True, retitle_c=True)
+    old = build_related(first)
+    mid = update_related(old, first, second, ["b"])
+    assert dict(mid.computed) == dict(build_related(second).computed)
+    assert "a" in mid.computed.changed_from(old.computed)  # a lost b's shared Rawa
+    last = update_related(mid, second, third, ["c"])
+    assert dict(last.computed) == dict(build_related(third).computed)
+    assert last.computed.showing({"c"}) == {s for s, lst in dict(last.computed).items() if any(r.slug == "c" for r in lst)}
