@@ -10,9 +10,9 @@ and drawn with Pillow's BASIC layout in a bundled Amiri TrueType subset
 (``builder/fonts``).  Lines are broken in logical order before reordering,
 so a wrapped title reads from the top right.
 
-A card is an indexed-colour PNG (about 25 kB).  Drawing one costs about
-2 ms (glyphs rasterised once per process, only the painted rows
-compressed), many are drawn on every core, and all are cached
+A card is an indexed-colour PNG (about 20 kB).  Drawing one costs about
+1.4 ms (glyphs rasterised and words composed once per process, only the
+painted rows compressed), many are drawn on every core, and all are cached
 on disk by a hash of everything drawn (texts, fonts, library versions): a
 rebuild reuses the PNG of an unchanged title.  Pillow writes no timestamp
 into a PNG, so the same card gives the same bytes.
@@ -49,7 +49,7 @@ WIDTH, HEIGHT = 1200, 630
 FONTS = Path(__file__).resolve().parent / "fonts"
 BOLD = FONTS / "amiri-card-bold.ttf"
 REGULAR = FONTS / "amiri-card-regular.ttf"
-CARD_VERSION = 4  # bump when the layout changes, so cached cards are redrawn
+CARD_VERSION = 5  # bump when the layout changes, so cached cards are redrawn
 
 PAPER = (251, 248, 241)
 INK = (31, 26, 20)
@@ -62,8 +62,10 @@ MARGIN_START = 96  # from the right edge (the start of an RTL line)
 MARGIN_END = 80
 TITLE_SIZES = (72, 64, 56, 48)  # tried in order, largest first
 TITLE_TOP, TITLE_BOTTOM = 150, HEIGHT - 130  # the band the title's lines share
+WORD_CACHE = 2048  # word masks kept per font and size (~10 kB each), forgotten all at once when full
 LEADING = 1.45  # line height / font size (Amiri's marks need room)
-COMPRESS_LEVEL = 1  # zlib level of the PNG: 1 is ~15% faster than 3 for ~8% more bytes (about 28 kB)
+COMPRESS_LEVEL = 1  # zlib level of the PNG: 1 is ~15% faster than 3 for ~8% more bytes
+STRATEGY = zlib.Z_RLE  # runs only: paper and glyph rows are runs; 20% faster than level 1's matching and 20% smaller
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,7 @@ class Face:
         self.size = size
         self._advance: dict[str, float] = {}
         self._glyph: dict[str, tuple[Image.Image, int, int] | None] = {}
+        self._word: dict[str, tuple[Image.Image, int, int] | None] = {}
 
     def getlength(self, shown: str) -> float:
         """Width in pixels of text in visual order (as ``FreeTypeFont.getlength``)."""
@@ -158,15 +161,52 @@ class Face:
         return self._glyph[c]
 
     def place(self, shown: str, right: float, top: int) -> list[tuple[Image.Image, int, int]]:
-        """Where each glyph of a visual-order line goes when it ends at ``right`` (RTL start)."""
+        """Where each word of a visual-order line goes when the line ends at ``right`` (RTL start).
+
+        A word is painted as one mask (its glyphs composed once per process):
+        a title names the same places and actors as a hundred others, and one
+        paste per word instead of per letter was a fifth of a card's cost.
+        """
         x = right - self.getlength(shown)
+        space = self.getlength(" ")
         placed = []
+        for word in shown.split(" "):
+            if word:
+                w = self.word(word)
+                if w is not None:
+                    placed.append((w[0], round(x) + w[1], top + w[2]))
+                x += self.getlength(word)
+            x += space
+        return placed
+
+    def word(self, shown: str) -> tuple[Image.Image, int, int] | None:
+        """The coverage mask of a word in visual order and its offset from the pen; None if blank."""
+        if shown in self._word:
+            return self._word[shown]
+        x, glyphs = 0.0, []
         for c in shown:
             g = self.glyph(c)
             if g is not None:
-                placed.append((g[0], round(x) + g[1], top + g[2]))
+                glyphs.append((g[0], round(x) + g[1], g[2]))
             x += self._advance[c]
-        return placed
+        if len(self._word) >= WORD_CACHE:
+            self._word.clear()
+        self._word[shown] = _compose(glyphs)
+        return self._word[shown]
+
+
+def _compose(glyphs: list[tuple[Image.Image, int, int]]) -> tuple[Image.Image, int, int] | None:
+    """Masks at their places as one mask, with its offset."""
+    if not glyphs:
+        return None
+    left = min(x for _, x, _ in glyphs)
+    top = min(y for _, _, y in glyphs)
+    right = max(x + m.width for m, x, _ in glyphs)
+    bottom = max(y + m.height for m, _, y in glyphs)
+    mask = Image.new("L", (right - left, bottom - top), 0)
+    for m, x, y in glyphs:
+        mask.paste(255, (x - left, y - top), m)
+    return mask, left, top
 
 
 @lru_cache(maxsize=16)
@@ -292,16 +332,12 @@ def _paint(image: Image.Image, placed: list[tuple[Image.Image, int, int]], ramp:
     layer is mapped to palette indices once, and merged with what is there
     by keeping the larger index (layers of different colours never overlap).
     """
-    if not placed:
+    composed = _compose(placed)
+    if composed is None:
         return (0, 0)
-    left = min(x for _, x, _ in placed)
-    top = min(y for _, _, y in placed)
-    right = max(x + m.width for m, x, _ in placed)
-    bottom = max(y + m.height for m, _, y in placed)
-    layer = Image.new("L", (right - left, bottom - top), 0)
-    for mask, x, y in placed:
-        layer.paste(255, (x - left, y - top), mask)
-    box = (left, top, right, bottom)
+    layer, left, top = composed
+    box = (left, top, left + layer.width, top + layer.height)
+    bottom = box[3]
     image.paste(ImageChops.lighter(image.crop(box), layer.point(_lut(ramp))), box)
     return (max(top, 0), min(bottom, image.height))  # the rows painted
 
@@ -319,13 +355,12 @@ def encode(image: Image.Image, footer: str, painted: Sequence[tuple[int, int]]) 
     compressed once per process can be reused as is; the stream's Adler-32
     is combined from the segments'.  Any PNG decoder reads the result.
     """
-    raw = image.tobytes()
     parts = [b"\x78\x01"]  # zlib header: deflate, 32 kB window, "fastest" (informative only)
     adler = 1
     for y0, y1, fresh in _segments(painted):
         if fresh:
-            rows = _rows(raw, y0, y1)
-            packer = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, -15)
+            rows = _rows(image, y0, y1)
+            packer = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, -15, 8, STRATEGY)
             data, seg_adler, length = packer.compress(rows) + packer.flush(zlib.Z_FULL_FLUSH), zlib.adler32(rows), len(rows)
         else:
             data, seg_adler, length = _base_segment(footer, y0, y1)
@@ -357,16 +392,22 @@ def _segments(painted: Sequence[tuple[int, int]]) -> list[tuple[int, int, bool]]
     return out
 
 
-def _rows(raw: bytes, y0: int, y1: int) -> bytes:
-    """Scanlines y0..y1 of an 8-bit image, each behind PNG's filter byte 0 (none)."""
-    return b"".join(b"\0" + raw[y * WIDTH:(y + 1) * WIDTH] for y in range(y0, y1))
+def _rows(image: Image.Image, y0: int, y1: int) -> bytes:
+    """Scanlines y0..y1 of an 8-bit image, each behind PNG's filter byte 0 (none).
+
+    The band is pasted one pixel in on a blank band a column wider, whose
+    first column is the filter bytes: no Python loop over rows.
+    """
+    band = Image.new("L", (WIDTH + 1, y1 - y0), 0)
+    band.paste(image.crop((0, y0, WIDTH, y1)), (1, 0))
+    return band.tobytes()
 
 
 @lru_cache(maxsize=256)
 def _base_segment(footer: str, y0: int, y1: int) -> tuple[bytes, int, int]:
     """Rows y0..y1 of a base, compressed as a segment: (deflate data, Adler-32, length)."""
-    rows = _rows(_base(footer).tobytes(), y0, y1)
-    packer = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, -15)
+    rows = _rows(_base(footer), y0, y1)
+    packer = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, -15, 8, STRATEGY)
     return packer.compress(rows) + packer.flush(zlib.Z_FULL_FLUSH), zlib.adler32(rows), len(rows)
 
 
