@@ -77,6 +77,22 @@ def synthetic_docs(n: int) -> list[SearchDoc]:
 
 # ------------------------------------------------------------ the index files
 
+def test_index_keys_by_token_equal_those_of_the_whole_folded_text() -> None:
+    """index_keys folds and stems space-separated tokens once each; the keys must be those
+    of folding the whole text: marks, tatweel, ligatures that expand to words, other spaces."""
+    from builder.arabic import WORD, normalize
+
+    text = ("قالَ المُتحدّثُ إنّ «داعش» خسرَ الموصـــل والرقّة عام ٢٠١٧،\nوفي تلعفر\u00a0والقائم؛ "
+            "النبي \ufdfa\u200bراوة بغداد\x1fدمشق x_y ABC\tdéjà-vu ﻻ إله ١٢٣ \u0640\u0640 ")
+    reference = {search_stem(w) for w in WORD.findall(normalize(text))}
+    cache: dict = {}
+    assert search.index_keys(text, cache) == reference
+    assert search.index_keys(text, cache) == reference  # from the cache
+    assert normalize(" ") == " "
+    monkey = dict.fromkeys(range(search.TOKEN_CACHE + 1), ())  # a full cache is forgotten, not trusted
+    assert search.index_keys(text, monkey) == reference and len(monkey) < search.TOKEN_CACHE
+
+
 def test_documents_cover_every_kind_with_english_names(tmp_path: Path) -> None:
     corpus, problems = corpus_from(tmp_path, {**MINIMAL, "places.yaml": "- id: mosul\n  name: الموصل\n  name_en: Mosul\n  aliases: [موصل]\n"})
     assert not problems.errors
