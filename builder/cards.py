@@ -484,7 +484,7 @@ class CardCache:
     def _fill(self, cards: Sequence[Card]) -> None:
         """Put every card in the cache: the background's first, then the rest drawn on every core."""
         assert self.folder is not None
-        self._finish_helper()
+        self._finish_helper(cards)
         missing = {}
         for card in cards:
             key = cache_key(card)
@@ -492,14 +492,14 @@ class CardCache:
                 missing[key] = card
         self.pngs(list(missing.values()))  # drawn and stored
 
-    def _finish_helper(self) -> None:
+    def _finish_helper(self, cards: Sequence[Card]) -> None:
         if self.helper is not None:
-            self.helper.finish()
+            self.helper.finish(cards)
             self.helper = None
 
     def pngs(self, cards: Sequence[Card]) -> list[bytes]:
         """The PNG of each card: from the cache, or drawn (on every core) and cached."""
-        self._finish_helper()
+        self._finish_helper(cards)
         keys = [cache_key(c) for c in cards]
         found: dict[str, bytes] = {}
         missing: dict[str, Card] = {}
@@ -598,7 +598,7 @@ class Background:
     def __init__(self, folder: Path):
         context = multiprocessing.get_context("fork")
         self.folder = folder
-        self.cards: list[Card] = []
+        self.count = 0  # cards handed over; the list itself is not kept (150,000 cards are ~60 MB)
         self.waited = 0.0  # seconds the writer spent finishing the cards
         # Shared counters: the next card the background takes, and the lowest the writer took.
         self._next = context.Value("q", 0, lock=False)
@@ -612,9 +612,9 @@ class Background:
 
     def draw(self, cards: Sequence[Card]) -> None:
         """Hand over the cards to draw (once)."""
-        self.cards = list(cards)
+        self.count = len(cards)
         try:
-            self._conn.send(self.cards)
+            self._conn.send(list(cards))
         except OSError:  # the process died: the foreground draws them
             pass
 
@@ -627,15 +627,22 @@ class Background:
         finally:
             self._paused.value = 0
 
-    def finish(self) -> None:
-        """Draw from the last card backwards until meeting the background, then wait for it."""
+    def finish(self, cards: Sequence[Card]) -> None:
+        """Draw from the last card backwards until meeting the background, then wait for it.
+
+        ``cards`` must be the list handed over, in its order; any other list
+        (the count differs) only stops the background after the card in hand.
+        """
         start = time.perf_counter()
         cache = CardCache(self.folder, processes=1)
-        for i in range(len(self.cards) - 1, -1, -1):
+        if len(cards) != self.count:
+            cards = []
+            self._stop.value = 0
+        for i in range(len(cards) - 1, -1, -1):
             self._stop.value = i
             if i < self._next.value:  # the background has taken this one: all the rest are its
                 break
-            cache.ensure(self.cards[i])
+            cache.ensure(cards[i])
         self.wait()
         self.waited = time.perf_counter() - start
 
@@ -674,4 +681,5 @@ def _draw_in_background(conn: "multiprocessing.connection.Connection", folder: P
             break
         next_card.value = i + 1
         cache.ensure(card)
+        cards[i] = card = None  # drawn: its memory goes back as the drawing goes on
     conn.send(True)

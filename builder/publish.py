@@ -238,9 +238,8 @@ class Publisher:
                 for t in plan(self.corpus, self.indexes) if t.path != "404.html"]
 
     def card_files(self) -> Iterator[tuple[str, bytes]]:
-        """The share cards: the site's, then one per article and per event (in timeline order)."""
-        events = [entry.event for entry in self.indexes.timeline.entries]
-        cards = share_cards(self.corpus, events)
+        """The share cards: the site's, then one per article and per event, as the background was handed them."""
+        cards = share_cards(self.corpus, self.corpus.events.values())
         yield from zip((path for path, _ in cards), self.cards.linked([card for _, card in cards]))
 
 

@@ -192,3 +192,25 @@ def test_the_background_draws_nothing_while_paused_and_everything_after(tmp_path
     finally:
         background.close()
     assert len(list(folder.glob("*.png"))) == 4
+
+
+def test_the_writer_meets_the_background_or_stops_it(tmp_path: Path) -> None:
+    """With the list handed over, the writer draws from its end; with another, it stops the background."""
+    made = [Card(f"عنوان {n}", "خبر", "athar") for n in range(30)]
+    folder = tmp_path / "same"
+    background = cards.Background(folder)
+    background.draw(made)
+    linked = list(CardCache(folder, helper=background).linked(made))
+    assert [f.read() for f in linked] == [draw(c) for c in made]
+    assert len(list(folder.glob("*.png"))) == 30
+
+    folder = tmp_path / "other"
+    background = cards.Background(folder)
+    with background.paused():
+        background.draw(made)
+        wanted = made[5:8]
+        cache = CardCache(folder, helper=background)
+        background._paused.value = 0  # as the build does: the writer runs unpaused
+        linked = list(cache.linked(wanted))
+    assert [f.read() for f in linked] == [draw(c) for c in wanted]
+    assert len(list(folder.glob("*.png"))) < 30  # stopped, not run to the end
