@@ -13,7 +13,7 @@ import os
 import signal
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import NoReturn, Sequence
 
 from builder import __version__
 from builder.errors import ContentError, Problems, UsageError
@@ -78,6 +78,23 @@ class _Terminated(KeyboardInterrupt):
 
 def _on_sigterm(signum: int, frame: object) -> None:
     raise _Terminated
+
+
+def run() -> NoReturn:
+    """The ``athar`` command as a process: :func:`main`, then exit without tearing the heap down.
+
+    A build of 100,000 articles leaves millions of objects; freeing them one
+    by one at exit took 5 s after the site was complete.  Everything athar
+    writes is closed by then (files, the staging swap, worker processes), so
+    the streams are flushed and the process ends at once.
+    """
+    status = main()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # closed (a broken pipe) or gone
+            pass
+    os._exit(status)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
