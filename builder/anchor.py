@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from builder.arabic import normalize_with_map
 
 _WS = re.compile(r"\s+")
+_WS_RUN = re.compile(r"\s{2,}")  # the runs of _WS longer than one character
 _CLITICS = re.compile(r"^[وف]?[بلك]?$")
 
 
@@ -38,12 +39,11 @@ class FlatText:
     def of(cls, text: str) -> "FlatText":
         breaks, removed = [0], [0]
         total = 0
-        for match in _WS.finditer(text):
+        for match in _WS_RUN.finditer(text):  # only runs of two or more shift offsets; single spaces are most
             start, end = match.span()
-            if end - start > 1:
-                total += end - start - 1
-                breaks.append(start - (total - (end - start - 1)) + 1)
-                removed.append(total)
+            total += end - start - 1
+            breaks.append(start - (total - (end - start - 1)) + 1)
+            removed.append(total)
         return cls(_WS.sub(" ", text), tuple(breaks), tuple(removed))
 
     def _orig(self, flat_offset: int) -> int:

@@ -42,3 +42,30 @@ def test_flat_offsets_map_back_to_the_same_characters(text):
     for i, ch in enumerate(flat.flat):
         a, b = flat.original(i, i + 1)
         assert text[a] == ch or (ch == " " and text[a].isspace())
+
+
+def test_flat_text_maps_every_offset_back_as_a_walk_over_every_space_run_would():
+    """FlatText.of visits only runs of two or more spaces; the map must be that of visiting them all."""
+    import random
+    import re
+
+    from builder.anchor import FlatText
+
+    def reference(text):
+        breaks, removed, total = [0], [0], 0
+        for m in re.finditer(r"\s+", text):
+            start, end = m.span()
+            if end - start > 1:
+                total += end - start - 1
+                breaks.append(start - (total - (end - start - 1)) + 1)
+                removed.append(total)
+        return re.sub(r"\s+", " ", text), tuple(breaks), tuple(removed)
+
+    rng = random.Random(3)
+    for _ in range(300):
+        text = "".join(rng.choice(["الموصل", "x", " ", "  ", "\n", "\n\n", "\t \u00a0", "و"]) for _ in range(rng.randrange(0, 40)))
+        flat = FlatText.of(text)
+        assert (flat.flat, flat.breaks, flat.removed) == reference(text)
+        for start in range(len(flat.flat)):
+            s, e = flat.original(start, start + 1)
+            assert re.sub(r"\s+", " ", text[s:e]) == flat.flat[start]
