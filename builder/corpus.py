@@ -19,7 +19,7 @@ from builder.anchor import FlatText, find_all, nearest
 from builder.arabic import words as fold_words
 from builder.errors import Diagnostic, Loc, Problems, did_you_mean
 from builder import spill
-from builder.parallel import map_chunks
+from builder.parallel import collector_paused, map_chunks
 from builder.spill import Stored
 from builder.schema import INVISIBLE
 from builder.load import ArticleSource, Content, load_article
@@ -37,6 +37,11 @@ def build_corpus(content: Content, problems: Problems, base_url: str | None = No
     positions for every field they are large (100,000 articles have 75,000
     entities), and the workers that read the articles would each hold them.
     """
+    with collector_paused():  # a model of many objects and no cycles (forked workers inherit the pause)
+        return _build_corpus(content, problems, base_url)
+
+
+def _build_corpus(content: Content, problems: Problems, base_url: str | None) -> Corpus:
     settings = _settings(content.site, base_url, content.site_loc, problems)
     place_map, actor_map, event_map = _registries(content, problems)
     registry = _Registry(place_map, actor_map, event_map, content.reported)
