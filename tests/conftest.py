@@ -6,6 +6,7 @@ not import ``builder`` so the tool tests run even while the builder is broken.
 
 from __future__ import annotations
 
+import signal
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +21,13 @@ if _TESTS not in sys.path:  # so `import tools` works under any --import-mode
 from tools import CHROMIUM, chromium_args  # noqa: E402
 
 pytest_plugins = ["fixtures_site"]
+
+# A test run started in the background by a shell without job control (`cmd &` in a
+# script, nohup) inherits SIGINT ignored, and so would every athar it starts: the tests
+# of Ctrl-C would then see it ignored.  Python's own handler again, for this process and,
+# as a handler is reset to the default on exec, for its children.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page, Playwright
