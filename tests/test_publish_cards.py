@@ -214,3 +214,20 @@ def test_the_writer_meets_the_background_or_stops_it(tmp_path: Path) -> None:
         linked = list(cache.linked(wanted))
     assert [f.read() for f in linked] == [draw(c) for c in wanted]
     assert len(list(folder.glob("*.png"))) < 30  # stopped, not run to the end
+
+
+def test_the_background_draws_at_a_lower_priority_than_the_build(tmp_path: Path) -> None:
+    """Beside the render pool it takes what the pages leave; it fills the idle core of the write step."""
+    import os
+
+    background = cards.Background(tmp_path / "cards")
+    try:
+        pid = background._process.pid
+        mine = os.getpriority(os.PRIO_PROCESS, 0)
+        deadline = time.monotonic() + 10
+        while os.getpriority(os.PRIO_PROCESS, pid) == mine and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert os.getpriority(os.PRIO_PROCESS, pid) == min(19, mine + cards.NICENESS)
+        assert os.getpriority(os.PRIO_PROCESS, 0) == mine  # the build itself keeps its priority
+    finally:
+        background.close()
