@@ -8,15 +8,14 @@ as one step per stage.
 from __future__ import annotations
 
 import dataclasses
-from collections import defaultdict, deque
+from collections import defaultdict
 from dataclasses import dataclass, field
-from itertools import chain, repeat
 from operator import attrgetter
 from typing import Callable, Sequence
 
 from builder.model import Article, Corpus, Event
 from builder.parallel import collector_paused
-from builder.related import RelatedIndex, build_related, entity_keys
+from builder.related import RelatedIndex, build_related, entity_keys, invert
 from builder.search import build_search
 from builder.timeline import Timeline, build_timeline
 
@@ -140,15 +139,13 @@ def update_indexes(old: Indexes, old_corpus: Corpus, corpus: Corpus, edited: Seq
 
 
 def _posted(articles: list[Article], keys: Callable[[Article], Sequence[str]]) -> dict[str, list[Article]]:
-    """key -> the articles (in order) whose ``keys`` name it, gathered by C loops.
+    """key -> the articles (in order) whose ``keys`` name it (see :func:`builder.related.invert`).
 
     A statement per mention, with a (kind, id) tuple made and hashed for
-    each, was most of this step: 100,000 articles name two million entities.
+    each, was most of this step.
     """
     posted: dict[str, list[Article]] = defaultdict(list)
-    named = list(map(keys, articles))
-    owners = chain.from_iterable(map(repeat, articles, map(len, named)))
-    deque(map(list.append, map(posted.__getitem__, chain.from_iterable(named)), owners), maxlen=0)
+    invert(posted.__getitem__, list(map(keys, articles)), articles)
     return posted
 
 
