@@ -359,9 +359,7 @@ def encode(image: Image.Image, footer: str, painted: Sequence[tuple[int, int]]) 
     adler = 1
     for y0, y1, fresh in _segments(painted):
         if fresh:
-            rows = _rows(image, y0, y1)
-            packer = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, -15, 8, STRATEGY)
-            data, seg_adler, length = packer.compress(rows) + packer.flush(zlib.Z_FULL_FLUSH), zlib.adler32(rows), len(rows)
+            data, seg_adler, length = _segment(_rows(image, y0, y1))
         else:
             data, seg_adler, length = _base_segment(footer, y0, y1)
         parts.append(data)
@@ -406,7 +404,11 @@ def _rows(image: Image.Image, y0: int, y1: int) -> bytes:
 @lru_cache(maxsize=256)
 def _base_segment(footer: str, y0: int, y1: int) -> tuple[bytes, int, int]:
     """Rows y0..y1 of a base, compressed as a segment: (deflate data, Adler-32, length)."""
-    rows = _rows(_base(footer), y0, y1)
+    return _segment(_rows(_base(footer), y0, y1))
+
+
+def _segment(rows: bytes) -> tuple[bytes, int, int]:
+    """Scanlines as a self-contained deflate segment (ends on a full flush): (data, Adler-32, length)."""
     packer = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, -15, 8, STRATEGY)
     return packer.compress(rows) + packer.flush(zlib.Z_FULL_FLUSH), zlib.adler32(rows), len(rows)
 
@@ -529,9 +531,6 @@ class CardCache:
 
     def _read(self, key: str) -> bytes | None:
         return _cached_png(self.folder / f"{key}.png", whole=True) if self.folder else None
-
-
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 def _is_png(path: Path) -> bool:
