@@ -1,6 +1,12 @@
 """Related stories: rare shared entities count more; reasons are given."""
 
-from builder.related import build_related
+import math
+import random
+from collections import Counter
+from datetime import date
+
+from builder.model import Article, Corpus, Settings
+from builder.related import COMMON_POSTINGS, KIND_WEIGHT, MAX_CANDIDATES, MAX_RELATED, build_related, entity_keys
 from fixtures_site import MINIMAL
 from helpers_corpus import article, corpus_from
 
@@ -113,3 +119,56 @@ def test_successive_updates_equal_a_full_computation(tmp_path):
     last = update_related(mid, second, third, ["c"])
     assert dict(last.computed) == dict(build_related(third).computed)
     assert last.computed.showing({"c"}) == {s for s, lst in dict(last.computed).items() if any(r.slug == "c" for r in lst)}
+
+
+def _plain_lists(corpus):
+    """The documented rule written plainly, statement by statement: a reference for the C-loop version."""
+    articles = list(corpus.articles.values())
+    counts = Counter(key for a in articles for key in entity_keys(a))
+    order = sorted(counts, key=lambda key: (counts[key], key))  # rarest first
+    rank = {key: r for r, key in enumerate(order)}
+    postings = {key: [a.slug for a in articles if key in entity_keys(a)] for key in order}
+    return {slug: _plain_list(corpus, slug, counts, rank, postings) for slug in corpus.articles}
+
+
+def _plain_list(corpus, slug, counts, rank, postings):
+    total = len(corpus.articles)
+    me = corpus.articles[slug]
+    mine = sorted(entity_keys(me), key=rank.__getitem__)
+    candidates: set[str] = set()  # each posting whole while it fits the room left, then its first entries
+    for key in mine:
+        if len(postings[key]) > COMMON_POSTINGS:
+            break
+        room = MAX_CANDIDATES + 1 - len(candidates)
+        candidates.update(postings[key][:room])
+        if len(postings[key]) > room:
+            break
+    scored = []
+    for other in candidates - {slug}:
+        shared = sorted(set(mine) & set(entity_keys(corpus.articles[other])), key=rank.__getitem__)
+        weight = math.fsum(KIND_WEIGHT[k] * math.log(1 + total / counts[(k, i)]) for k, i in shared)
+        gap = abs((corpus.articles[other].date - me.date).days)
+        scored.append((-weight * (1 + 0.25 / (1 + gap / 30)), other, tuple(shared)))
+    return [(other, -score, shared) for score, other, shared in sorted(scored)[:MAX_RELATED]]
+
+
+def test_lists_equal_the_rule_written_plainly():
+    """Random corpora with common and rare entities, ties in time and more candidates than the bound."""
+    for seed in range(4):
+        rng = random.Random(seed)
+        articles = {}
+        for n in range(160):
+            def pick(prefix, pool, most):
+                return tuple(dict.fromkeys(f"{prefix}{int(rng.paretovariate(1.2)) % pool}" for _ in range(rng.randint(0, most))))
+            articles[f"a{n:03d}"] = Article(
+                slug=f"a{n:03d}", title="t", date=date(2017, 1 + rng.randrange(3), 1 + rng.randrange(3)), packed=b"",
+                source_path="", place_ids=pick("p", 40, 8), actor_ids=pick("x", 10, 4), event_ids=pick("e", 60, 3))
+        corpus = Corpus(Settings(title="t"), {}, {}, {}, dict(sorted(articles.items(), key=lambda kv: (-kv[1].date.toordinal(), kv[0]))))
+        lists = build_related(corpus).computed
+        assert sum(len(lists[s]) == 5 for s in lists) > 100
+        plain = _plain_lists(corpus)
+        for slug in corpus.articles:
+            got = [(r.slug, r.score, r.shared) for r in lists[slug]]
+            want = plain[slug]
+            assert [g[0] for g in got] == [w[0] for w in want] and [g[2] for g in got] == [w[2] for w in want], slug
+            assert all(abs(g[1] - w[1]) < 1e-6 for g, w in zip(got, want)), slug
