@@ -30,7 +30,6 @@ import stat
 import struct
 import tempfile
 import time
-import zlib
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from functools import lru_cache
@@ -42,6 +41,7 @@ import arabic_reshaper
 from bidi import get_display
 from PIL import Image, ImageChops, ImageDraw, ImageFont
 
+from builder.deflate import NAME as DEFLATE, zlib
 from builder.parallel import map_chunks
 from builder.write import Linked
 
@@ -448,7 +448,7 @@ def _lut(ramp: int) -> list[int]:
 def _fingerprint() -> str:
     """What else decides a card's pixels: fonts and library versions."""
     parts = [hashlib.sha256(p.read_bytes()).hexdigest() for p in (BOLD, REGULAR)]
-    parts += [version(n) for n in ("Pillow", "arabic-reshaper", "python-bidi")]
+    parts += [version(n) for n in ("Pillow", "arabic-reshaper", "python-bidi")] + [DEFLATE]
     return "|".join([str(CARD_VERSION), *parts])
 
 

@@ -8,12 +8,12 @@ what it holds, so ``athar schema`` and readers share one description.
 from __future__ import annotations
 
 import marshal
-import zlib
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Sequence
 
 from builder.dates import DateSpan
+from builder.deflate import zlib
 from builder.spill import Stored
 
 

@@ -146,6 +146,20 @@ def test_adler32_combine_agrees_with_zlib() -> None:
         assert cards._adler32_combine(zlib.adler32(a), zlib.adler32(b), len(b)) == zlib.adler32(a + b)
 
 
+def test_zlib_ng_writes_the_bytes_the_standard_zlib_would(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A card is the same file on a machine without zlib-ng's wheel (the standard zlib stands in)."""
+    import zlib
+
+    from builder import deflate
+
+    assert deflate.NAME.startswith("zlib-ng ")  # the dependency is installed: the fast path is the one tested
+    drawn = [Card(TITLE, "مقال · 2017", "أثر"), Card("قصير"), Card("٣٠ ألف مقاتل (تقديرات)", "حدث")]
+    fast = [cards.draw(card) for card in drawn]
+    monkeypatch.setattr(cards, "zlib", zlib)
+    cards._base_segment.cache_clear()  # the shared rows are compressed again too
+    assert [cards.draw(card) for card in drawn] == fast
+
+
 def test_encoding_only_the_painted_rows_gives_the_same_pixels_as_a_whole_picture_encoder() -> None:
     card = Card(TITLE, "مقال · 2017", "أثر")
     ours = _png(draw(card))
