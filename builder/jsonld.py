@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Iterable
 
+from builder import jsonsafe
 from builder.markup import strip_tags
 from builder.model import Actor, Article, Corpus, Event, Place
 from builder.permalink import PublicURLs
@@ -50,6 +51,30 @@ class Describer:
         self.urls = urls
         self.links = urls.links
         self._nodes: dict[tuple[str, str], Node] = {}  # place and actor nodes, made once (read-only)
+        self._encoded: dict[int, str | None] = {}  # id of such a node -> its JSON, once a page has shown it
+
+    # ------------------------------------------------------------ JSON
+
+    def script(self, document: Node) -> str:
+        """A :func:`graph` as compact JSON, safe inside <script> (see :mod:`builder.jsonsafe`).
+
+        The same text as encoding the whole document, but each shared place
+        and actor node is encoded once: an article page's graph holds twenty
+        of them, most of its 14 kB, and encoding them again on every page
+        was a tenth of rendering it.
+        """
+        if document.keys() != {"@context", "@graph"}:
+            return jsonsafe.script(document)
+        encoded = self._encoded
+        parts = []
+        for node in document["@graph"]:
+            text = encoded.get(id(node))
+            if text is None:
+                text = jsonsafe.script(node)
+                if id(node) in encoded:  # a node this describer holds: its id stays its own
+                    encoded[id(node)] = text
+            parts.append(text)
+        return '{"@context":' + jsonsafe.script(document["@context"]) + ',"@graph":[' + ",".join(parts) + "]}"
 
     # ------------------------------------------------------------- ids
 
@@ -86,6 +111,7 @@ class Describer:
         node = self._nodes.get(("place", place.id))
         if node is None:
             node = self._nodes[("place", place.id)] = self._place(place)
+            self._encoded[id(node)] = None
         return node
 
     def _place(self, place: Place) -> Node:
@@ -108,6 +134,7 @@ class Describer:
         node = self._nodes.get(("actor", actor.id))
         if node is None:
             node = self._nodes[("actor", actor.id)] = self._actor(actor)
+            self._encoded[id(node)] = None
         return node
 
     def _actor(self, actor: Actor) -> Node:

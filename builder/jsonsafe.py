@@ -19,3 +19,8 @@ def dumps(value: Any, **options: Any) -> str:
     options.setdefault("sort_keys", True)
     text = json.dumps(value, **options)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def script(value: Any) -> str:
+    """Compact JSON for a page's <script> block: no '</script>' or '<!--' can break out."""
+    return dumps(value, separators=(",", ":"))

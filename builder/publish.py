@@ -167,14 +167,13 @@ class Publisher:
         s = self.corpus.settings
         url = self.links.url(page_url)
         subject = self._subject(url, template, context)
-        from builder.render import json_script  # render imports this module
         return PageMeta(
             title=subject.title, description=excerpt(subject.description or s.title, 300),
             canonical=None if template == "404.html" else self.urls(url), og_type=subject.og_type,
             image=self.urls.path(subject.image), image_alt=subject.title, image_width=CARD_WIDTH,
             image_height=CARD_HEIGHT, twitter_card="summary_large_image", site_name=s.title,
             locale=_locale(s.language), published=subject.published, tags=subject.tags,
-            jsonld=json_script(subject.data), feeds=self.feeds,
+            jsonld=self.describe.script(subject.data), feeds=self.feeds,
         )
 
     def _subject(self, url: str, template: str, context: dict[str, Any]) -> "_Subject":

@@ -427,6 +427,4 @@ def text_direction(fragment: str) -> str:
     return "ltr" if latin > arabic else "rtl"
 
 
-def json_script(value: Any) -> str:
-    """JSON safe inside <script>: no '</script>' or '<!--' can break out."""
-    return jsonsafe.dumps(value, separators=(",", ":"))
+json_script = jsonsafe.script

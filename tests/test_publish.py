@@ -208,6 +208,19 @@ def test_place_and_organization_json_ld(tmp_path: Path) -> None:
     assert (org["@type"], org["name"], org["alternateName"]) == ("Organization", "داعش", ["ISIS"])
 
 
+def test_json_ld_text_is_the_whole_document_encoded_though_shared_nodes_are_encoded_once(tmp_path: Path) -> None:
+    evil = "</script><!--"
+    corpus, indexes, _, urls = site(tmp_path, **{"places.yaml": FILES["places.yaml"].replace("الموصل", "الموصل" + evil, 1)})
+    d = Describer(corpus, indexes, urls)
+    documents = [d.article_page(a, "https://x/card.png") for a in corpus.articles.values()]
+    documents += [d.event_page(e) for e in corpus.events.values()] + [d.place_page(p) for p in corpus.places.values()]
+    documents += [d.actor_page(a) for a in corpus.actors.values()] + [{"@type": "WebSite"}]
+    for _ in range(2):  # the second time from the shared nodes' stored text
+        assert [d.script(doc) for doc in documents] == [json_script(doc) for doc in documents]
+    assert sum(text is not None for text in d._encoded.values()) == len(corpus.places) + len(corpus.actors)
+    assert "<" not in "".join(map(d.script, documents))
+
+
 def test_json_ld_cannot_break_out_of_its_script_element(tmp_path: Path) -> None:
     evil = "</script><script>alert(1)</script><!--"
     corpus, indexes, links, _ = site(tmp_path, **{"articles/two.md": f"---\ntitle: \"{evil}\"\ndate: 2017-10-20\n---\nمعركة الرقة.\n"})
