@@ -15,7 +15,7 @@ import math
 from collections import defaultdict, deque
 from dataclasses import dataclass
 from itertools import chain, compress, repeat
-from operator import add, attrgetter, ge, mul, neg, sub, truediv
+from operator import attrgetter, ge, mul, neg, sub
 from typing import Callable, Iterable, Iterator, Mapping, NamedTuple, Sequence, TypeVar
 
 from builder.model import Article, Corpus
@@ -29,6 +29,8 @@ COMMON_POSTINGS = 5_000
 """Entities in more articles than this do not propose candidates (they still score)."""
 
 KIND_WEIGHT = {"event": 1.5, "place": 1.0, "actor": 0.8}
+NEARNESS_TABLE = 40_000
+"""Days (about a century) up to which nearness in time is looked up rather than computed."""
 
 K = TypeVar("K")
 T = TypeVar("T")
@@ -211,7 +213,7 @@ def _int_index(corpus: Corpus) -> "_IntIndex":
     weight = [KIND_WEIGHT[kind] * math.log(1 + total / count) for count, kind, _ in ranked]
     days = [a.date.toordinal() for a in articles]
     return _IntIndex(list(corpus.articles), list(map(tuple, own)), postings, weight, days, keys,
-                     dict(zip(keys, range(len(keys)))))
+                     dict(zip(keys, range(len(keys)))), _nearness_for(max(days, default=0) - min(days, default=0)))
 
 
 def invert(postings: Callable[[K], list[T]], keys: Sequence[Sequence[K]], owners: Iterable[T]) -> None:
@@ -234,6 +236,16 @@ def _backlinks(corpus: Corpus) -> dict[str, tuple[str, ...]]:
     return {k: tuple(sorted(set(v))) for k, v in sorted(backlinks.items())}
 
 
+def nearness(days: int) -> float:
+    """How much nearness in time adds to a score, for articles ``days`` apart."""
+    return 1 + 0.25 / (1 + days / 30)
+
+
+def _nearness_for(span: int) -> Callable[[int], float]:
+    """:func:`nearness`, as a table read by a C loop when the corpus's dates span at most NEARNESS_TABLE days."""
+    return list(map(nearness, range(span + 1))).__getitem__ if span <= NEARNESS_TABLE else nearness
+
+
 @dataclass(frozen=True)
 class _IntIndex:
     """The inverted index with articles and entities as integers."""
@@ -245,6 +257,7 @@ class _IntIndex:
     days: list[int]
     keys: list[tuple[str, str]]  # entity rank -> (kind, id)
     rank: dict[tuple[str, str], int]  # (kind, id) -> entity rank
+    nearness: Callable[[int], float]  # days apart -> factor of the score (see :func:`nearness`)
 
     def related(self, i: int) -> tuple[Related, ...]:
         """Article ``i``'s related articles."""
@@ -281,8 +294,7 @@ class _IntIndex:
         own_sorted, days, weight = self.own_sorted, self.days, self.weight.__getitem__
         shared = list(map(set(own_sorted[i]).intersection, map(own_sorted.__getitem__, others)))
         gaps = map(abs, map(sub, map(days.__getitem__, others), repeat(days[i])))
-        nearness = map(add, repeat(1), map(truediv, repeat(0.25), map(add, repeat(1), map(truediv, gaps, repeat(30)))))
-        score = list(map(mul, map(sum, map(map, repeat(weight), shared)), nearness))  # 1 + 0.25 / (1 + |gap| / 30)
+        score = list(map(mul, map(sum, map(map, repeat(weight), shared)), map(self.nearness, gaps)))
         if len(score) > MAX_RELATED:
             keep = list(map(ge, score, repeat(sorted(score)[-MAX_RELATED])))
             others, shared, score = list(compress(others, keep)), list(compress(shared, keep)), list(compress(score, keep))

@@ -5,6 +5,8 @@ import random
 from collections import Counter
 from datetime import date
 
+import pytest
+
 from builder.model import Article, Corpus, Settings
 from builder.related import COMMON_POSTINGS, KIND_WEIGHT, MAX_CANDIDATES, MAX_RELATED, build_related, entity_keys
 from fixtures_site import MINIMAL
@@ -152,8 +154,13 @@ def _plain_list(corpus, slug, counts, rank, postings):
     return [(other, -score, shared) for score, other, shared in sorted(scored)[:MAX_RELATED]]
 
 
-def test_lists_equal_the_rule_written_plainly():
+@pytest.mark.parametrize("table", [True, False], ids=["nearness-looked-up", "nearness-computed"])
+def test_lists_equal_the_rule_written_plainly(table, monkeypatch):
     """Random corpora with common and rare entities, ties in time and more candidates than the bound."""
+    from builder import related
+
+    if not table:  # dates centuries apart: nearness is computed, not read from a table
+        monkeypatch.setattr(related, "NEARNESS_TABLE", 10)
     for seed in range(4):
         rng = random.Random(seed)
         articles = {}
