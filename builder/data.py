@@ -19,7 +19,7 @@ from typing import Any, Iterator
 from builder import jsonsafe
 from builder.dates import DateSpan
 from builder.markup import strip_tags
-from builder.model import Article, Corpus, Event, Place
+from builder.model import Article, Corpus, Event, Place, unpack_text
 from builder.permalink import CORPUS_JSON, EVENTS_CSV, EVENTS_JSON, PLACES_GEOJSON, PublicURLs
 from builder.timeline import Timeline
 
@@ -183,7 +183,7 @@ def corpus_json(corpus: Corpus, timeline: Timeline, urls: PublicURLs, lazy: bool
 
 def _article(a: Article, corpus: Corpus, urls: PublicURLs) -> dict[str, Any]:
     """An article with its text and every annotation resolved to [start, end) offsets in ``text``."""
-    text = a.body_text
+    text = unpack_text(a.packed).text  # the whole of it, once: the spans, notes and reports follow
 
     def name(kind: str, ref: str) -> str:
         return corpus.places[ref].name if kind == "place" else corpus.actors[ref].name

@@ -92,3 +92,21 @@ def test_without_a_temporary_folder_the_texts_stay_in_memory(tmp_path, monkeypat
     assert corpus is not None and len(corpus.articles) == 30
     article = next(iter(corpus.articles.values()))
     assert isinstance(article.packed, bytes) and article.body_text and article.spans
+
+
+def test_a_packed_text_unpacks_whole_or_its_plain_text_alone() -> None:
+    """The plain text is read from the start of the stream alone, equal to the whole unpacking's."""
+    from builder import model
+    from builder.model import Note, Span, unpack_body_text
+
+    text = "سقطت الموصل 2017، ثم الرقة. " * 400  # longer than a deflate block
+    html = "<p>" + text.replace("،", "،<b>x</b>") + "</p>"
+    spans = [Span(0, 5, "place", "mosul", False), Span(12, 17, "note", "1", True)]
+    notes = [Note(1, "ثم", Span(12, 17, "note", "1", True), "<p>ملاحظة</p>")]
+    packed = pack_text(html, text, spans, notes)
+    model._last = None
+    assert unpack_body_text(packed) == text and model._last is None  # nothing else inflated nor kept
+    whole = unpack_text(packed)
+    assert (whole.html, whole.text, whole.spans, whole.notes) == (html, text, tuple(spans), tuple(notes))
+    assert unpack_body_text(packed) is whole.text  # the page's own, kept
+    assert unpack_body_text(pack_text("", "", [], [])) == ""
