@@ -478,20 +478,15 @@ class CardCache:
         if self.folder is None:
             yield from self.pngs(cards)
             return
-        self._fill(cards)
-        for card in cards:
-            path = self.folder / f"{cache_key(card)}.png"
+        paths = [self.folder / f"{key}.png" for key in map(cache_key, cards)]
+        self._fill(cards, paths)
+        for card, path in zip(cards, paths):
             yield Linked(path) if _is_png(path) else self.pngs([card])[0]
 
-    def _fill(self, cards: Sequence[Card]) -> None:
-        """Put every card in the cache: the background's first, then the rest drawn on every core."""
-        assert self.folder is not None
+    def _fill(self, cards: Sequence[Card], paths: Sequence[Path]) -> None:
+        """Put every card in the cache (``paths``: their files): the background's first, then the rest drawn on every core."""
         self._finish_helper(cards)
-        missing = {}
-        for card in cards:
-            key = cache_key(card)
-            if key not in missing and not (self.folder / f"{key}.png").is_file():
-                missing[key] = card
+        missing = {path: card for card, path in zip(cards, paths) if not path.is_file()}
         self.pngs(list(missing.values()))  # drawn and stored
 
     def _finish_helper(self, cards: Sequence[Card]) -> None:
