@@ -123,6 +123,26 @@ def test_successive_updates_equal_a_full_computation(tmp_path):
     assert last.computed.showing({"c"}) == {s for s, lst in dict(last.computed).items() if any(r.slug == "c" for r in lst)}
 
 
+def test_an_update_keeps_the_backlinks_unless_an_edited_article_links_otherwise(tmp_path):
+    from builder.related import update_related
+
+    def corpus(name, two_links):
+        files = dict(MINIMAL)
+        files.update(article("two", "2017-07-12", "نص", related=f"related:\n  - title: مقال\n    article: {two_links}\n"))
+        files.update(article("three", "2017-07-13", "نص", related="related:\n  - title: مقال\n    article: one\n"))
+        made, problems = corpus_from(tmp_path / name, files)
+        assert not problems.errors
+        return made
+
+    first, retitled, relinked = corpus("a", "one"), corpus("b", "one"), corpus("c", "three")
+    old = build_related(first)
+    assert old.backlinks == {"one": ("three", "two")}
+    kept = update_related(old, first, retitled, ["two"])
+    assert kept.backlinks is old.backlinks
+    moved = update_related(kept, retitled, relinked, ["two"])
+    assert moved.backlinks == build_related(relinked).backlinks == {"one": ("three",), "three": ("two",)}
+
+
 def _plain_lists(corpus):
     """The documented rule written plainly, statement by statement: a reference for the C-loop version."""
     articles = list(corpus.articles.values())
