@@ -18,6 +18,7 @@ from typing import Any, Callable, Iterable, Iterator
 from urllib.parse import quote
 
 import jinja2
+import jinja2.meta
 from markupsafe import Markup
 
 from builder import jsonsafe
@@ -242,9 +243,23 @@ class Renderer:
         self.publisher = Publisher(corpus, indexes, self.links, self.template_roots)
 
     def compile(self, names: set[str]) -> None:
-        """Compile templates up front, so worker processes inherit them compiled."""
-        for name in sorted(names):
-            self.templates.setdefault(name, self.env.get_template(name))
+        """Compile templates up front, and those they extend, import or include.
+
+        Worker processes inherit them compiled, and so does a ``serve``
+        session: its first live edit compiled base.html and the macros in
+        the middle of the update.
+        """
+        pending, seen = sorted(names), set()
+        while pending:
+            name = pending.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            template = self.env.get_template(name)
+            if name in names:
+                self.templates.setdefault(name, template)
+            source = self.env.loader.get_source(self.env, name)[0] if self.env.loader else ""
+            pending += [n for n in jinja2.meta.find_referenced_templates(self.env.parse(source)) if n]
 
     def render(self, task: PageTask) -> Output:
         """The bytes of one page."""

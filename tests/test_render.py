@@ -30,3 +30,27 @@ def test_autoescape_keeps_markup_out(tmp_path):
     build(Options(content=write_content(tmp_path / "content", files), output=out))
     page = (out / "articles" / "one" / "index.html").read_text(encoding="utf-8")
     assert "<script>alert" not in page and "&lt;script&gt;" in page
+
+
+def test_templates_and_the_ones_they_use_are_compiled_before_any_page(tmp_path, monkeypatch):
+    """Forked workers and a serve session inherit every template compiled: rendering compiles nothing."""
+    from builder.indexes import build_indexes
+    from builder.render import Renderer, plan
+    from helpers_corpus import corpus_from
+
+    corpus, problems = corpus_from(tmp_path, MINIMAL)
+    assert not problems.errors
+    indexes = build_indexes(corpus)
+    renderer = Renderer(corpus, indexes)
+    tasks = plan(corpus, indexes)
+    renderer.compile({t.template for t in tasks})
+    compiled = []
+
+    def compile_again(source, name=None, *args, **kwargs):
+        compiled.append(name)
+        raise AssertionError(f"{name} compiled while rendering")
+
+    monkeypatch.setattr(renderer.env, "compile", compile_again)
+    for task in tasks:
+        renderer.render(task)
+    assert compiled == []
