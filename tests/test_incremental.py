@@ -72,6 +72,20 @@ def test_other_changes_need_a_full_build(tmp_path):
     assert session.update([new]) is None
 
 
+def test_a_page_is_written_only_when_the_file_differs_from_it(tmp_path):
+    """Unchanged bytes are not written again; a file changed behind the session's back is, even at the same size."""
+    content = _generate(tmp_path / "content", 30)
+    session = Session(Options(content=content, output=tmp_path / "live"))
+    session.build()
+    page = tmp_path / "live" / "index.html"
+    data = page.read_bytes()
+    assert session._write_if_changed("index.html", data) is False
+    page.write_bytes(data.replace(b"<html", b"<HTML", 1))  # same size; the session still knows the old bytes
+    assert session._write_if_changed("index.html", data) is True
+    assert page.read_bytes() == data
+    assert session._write_if_changed("index.html", data + b"\n") is True
+
+
 def test_successive_updates_forget_the_fragments_of_edited_articles(tmp_path):
     """The renderer keeps list fragments between updates: each edit must drop its article's."""
     content = _generate(tmp_path / "content", 60)
