@@ -73,7 +73,7 @@ class Session:
         self.state = None
         result = build(self.options, log, force=True)
         assert result.corpus is not None and result.indexes is not None
-        renderer = Renderer(result.corpus, result.indexes, self.options.user_templates())
+        renderer = Renderer(result.corpus, result.indexes, self.options.user_templates(), text_memo=True)
         tasks = plan(result.corpus, result.indexes)
         renderer.compile({t.template for t in tasks})
         for task in tasks:  # fill the renderer's memo: the first edit re-renders these in full

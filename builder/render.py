@@ -151,6 +151,10 @@ def plan(corpus: Corpus, indexes: Indexes) -> list[PageTask]:
     return tasks
 
 
+def _same(value: Any) -> Any:
+    return value
+
+
 class Renderer:
     """Renders page tasks; holds the compiled templates for the whole build.
 
@@ -158,7 +162,8 @@ class Renderer:
     processes), so templates are compiled once.
     """
 
-    def __init__(self, corpus: Corpus, indexes: Indexes, user_templates: Path | None = None):
+    def __init__(self, corpus: Corpus, indexes: Indexes, user_templates: Path | None = None, text_memo: bool = False):
+        """``text_memo``: keep memoised fragments as str, not UTF-8 (see :meth:`memo`)."""
         self.corpus = corpus
         self.indexes = indexes
         self.links = Links(corpus.settings.base_path)
@@ -177,7 +182,10 @@ class Renderer:
             memo=self.memo,
             memo_each=self.memo_each,
         )
-        self._memo: dict[tuple[str, str], bytes] = {}
+        self._memo: dict[tuple[str, str], Any] = {}  # bytes, or str with text_memo
+        self._kept: Callable[[str], Any] = _same if text_memo else str.encode
+        self._shown: Callable[[Any], str] = _same if text_memo else bytes.decode
+        self._line: Any = "\n" if text_memo else b"\n"
         self.env = env
         self.templates: dict[str, jinja2.Template] = {}
         self.template_roots = (user_templates, default_templates())
@@ -196,12 +204,15 @@ class Renderer:
 
         Fragments are kept as UTF-8: a str holding Arabic takes two bytes for
         every character, markup included, and each process keeps the cards of
-        most articles (100,000 articles: ~250 MB a process as str).
+        most articles (100,000 articles: ~250 MB a process as str).  A serve
+        session (one process, a live edit re-rendering the 11 MB event index
+        of 10,000 articles) keeps them as str instead: decoding them all
+        again was a tenth of an edit.
         """
         stored = self._memo.get((kind, key))
         if stored is None:
-            stored = self._memo[(kind, key)] = str(macro(*args)).encode()
-        return Markup(stored.decode())
+            stored = self._memo[(kind, key)] = self._kept(str(macro(*args)))
+        return Markup(self._shown(stored))
 
     def memo_each(self, kind: str, key: str, items: Iterable[Any], macro: Callable[..., Any]) -> Markup:
         """``memo(kind, item.<key>, macro, item)`` for each item, one per line.
@@ -218,9 +229,9 @@ class Renderer:
             k = (kind, get(item))
             fragment = memo.get(k)
             if fragment is None:
-                fragment = memo[k] = str(macro(item)).encode()
+                fragment = memo[k] = self._kept(str(macro(item)))
             shown.append(fragment)
-        return Markup(b"\n".join(shown).decode())
+        return Markup(self._shown(self._line.join(shown)))
 
     def rebind(self, corpus: Corpus, indexes: Indexes, edited_articles: Iterable[str] | None = None) -> None:
         """Render a new version of the corpus with the same compiled templates.
