@@ -13,6 +13,7 @@ draws from the last card back while the background draws from the first).
 
 from __future__ import annotations
 
+import functools
 import gc
 import time
 from contextlib import nullcontext
@@ -157,7 +158,11 @@ def _build(options: Options, log: Callable[[str], None] | None, force: bool) -> 
             log("unchanged: the output already matches the content; nothing to do")
         return result
     cache_dir = cache_dir_for(options.output)
-    cards = _background_cards(cache_dir)
+    # Hashing the inputs may start once the build has begun (see fingerprint.inputs_fingerprint).
+    hash_inputs = None if key is not None else functools.partial(
+        fingerprint.inputs_fingerprint, *inputs, changed_after=started)
+    cards = _background_cards(cache_dir, hash_inputs)
+    hashed = False  # whether `key` came from the card process
     try:
         result = _check(options, log, corpus_ready=cards and (
             lambda c: cards.draw([card for _, card in share_cards(c, c.events.values())])), search=False,
@@ -175,23 +180,25 @@ def _build(options: Options, log: Callable[[str], None] | None, force: bool) -> 
                                                        static_files(user_templates)))
             if cards and log:  # not a step of its own: the part of write spent finishing the cards
                 log(f"{'cards':<8} {cards.waited * 1000:8.1f} ms")
+        if cards and hash_inputs is not None:
+            hashed, key = cards.outcome()
     finally:
         if cards:
             cards.close()
     result.files = sum(counts) + extras
-    if key is None:  # None again if an input changed during the build: the next build must not be skipped
+    if key is None and not hashed:  # None if an input changed during the build: the next build must not be skipped
         key = fingerprint.inputs_fingerprint(*inputs, changed_after=started)
     if key is not None:
         fingerprint.remember(Path(options.output), key)
     return result
 
 
-def _background_cards(cache_dir: Path) -> Background | None:
-    """A process drawing the share cards into the cache meanwhile, if one can be forked."""
+def _background_cards(cache_dir: Path, after: Callable[[], object] | None = None) -> Background | None:
+    """A process drawing the share cards into the cache meanwhile, then running ``after``, if one can be forked."""
     if jobs() < 2 or not can_fork():
         return None
     try:
-        return Background(cache_dir / "cards")
+        return Background(cache_dir / "cards", after)
     except OSError:
         return None
 

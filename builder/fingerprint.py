@@ -43,6 +43,9 @@ def inputs_fingerprint(roots: Iterable[Path | None], options: str, changed_after
     With ``changed_after`` (a time.time_ns() taken before a build read its
     inputs), None if any file was modified since: the build may have read
     it before or after the change, so the key would not describe its output.
+    So it may run at any time after that instant, even beside the build (the
+    card process does it): a file changed before it is hashed gives None, and
+    one changed after only makes the key differ from the next build's.
     """
     digest = hashlib.sha256(f"athar {__version__} {_code_digest()}\n{options}\n".encode())
     for root in roots:

@@ -230,6 +230,24 @@ def test_the_writer_meets_the_background_or_stops_it(tmp_path: Path) -> None:
     assert len(list(folder.glob("*.png"))) < 30  # stopped, not run to the end
 
 
+def test_the_background_runs_its_after_job_once_the_cards_are_done(tmp_path: Path) -> None:
+    made = [Card(f"عنوان {n}", "خبر", "athar") for n in range(6)]
+    folder = tmp_path / "cards"
+    background = cards.Background(folder, after=lambda: "hashed")
+    background.draw(made)
+    assert [f.read() for f in CardCache(folder, helper=background).linked(made)] == [draw(c) for c in made]
+    assert background.outcome() == (True, "hashed")  # the writer met it: it went on with the job, not stopped
+    assert not background._process.is_alive()
+
+    def fails() -> None:
+        raise OSError("unreadable")
+
+    background = cards.Background(tmp_path / "other", after=fails)
+    background.draw(made[:1])
+    background.wait()
+    assert background.outcome() == (False, None)  # the build then runs the job itself
+
+
 def test_the_background_draws_at_a_lower_priority_than_the_build(tmp_path: Path) -> None:
     """Beside the render pool it takes what the pages leave; it fills the idle core of the write step."""
     import os

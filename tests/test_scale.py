@@ -113,18 +113,18 @@ def test_a_build_that_saw_its_inputs_change_does_not_record_them(tmp_path, monke
     assert fingerprint.inputs_fingerprint([content], "o", changed_after=before) is None
 
     real = fingerprint.inputs_fingerprint
-    touched = []
+    touched = tmp_path / "touched"  # a file: the hash may run in the card process
 
-    def edit_during_build(roots, options, changed_after=None):  # the post-build hash sees the edit
-        if changed_after is not None and not touched:
+    def edit_during_build(roots, options, changed_after=None):  # the hash after the build began sees the edit
+        if changed_after is not None and not touched.exists():
             md.write_text(md.read_text(encoding="utf-8") + "\n", encoding="utf-8")
-            touched.append(md)
+            touched.touch()
         return real(roots, options, changed_after)
 
     monkeypatch.setattr(fingerprint, "inputs_fingerprint", edit_during_build)
     out = tmp_path / "site"
     assert not build(Options(content=content, output=out)).unchanged
-    assert touched and not fingerprint.recorded(out)
+    assert touched.exists() and not fingerprint.recorded(out)
     assert not build(Options(content=content, output=out)).unchanged  # rebuilt, then recorded
     assert fingerprint.recorded(out)
     assert build(Options(content=content, output=out)).unchanged
