@@ -235,9 +235,8 @@ def unpack_text(packed: bytes | Stored) -> Text:
     last = _last
     if last is not None and last[0] is packed:
         return last[1]
-    raw = memoryview(packed if isinstance(packed, bytes) else packed.read())
-    flat = zlib.decompress(raw[4:])
-    split = int.from_bytes(raw[:4], "little")
+    split, stream = _opened(packed)
+    flat = zlib.decompress(stream)
     text = marshal.loads(memoryview(flat)[:split])
     html, spans, notes, reports = marshal.loads(memoryview(flat)[split:])
     unpacked = Text(html, text, tuple(Span(*s) for s in spans),
@@ -252,8 +251,14 @@ def unpack_body_text(packed: bytes | Stored) -> str:
     last = _last
     if last is not None and last[0] is packed:
         return last[1].text
+    split, stream = _opened(packed)
+    return marshal.loads(zlib.decompressobj().decompress(stream, split))
+
+
+def _opened(packed: bytes | Stored) -> tuple[int, memoryview]:
+    """A packed text's header (the length of the marshalled plain text) and its deflate stream."""
     raw = memoryview(packed if isinstance(packed, bytes) else packed.read())
-    return marshal.loads(zlib.decompressobj().decompress(raw[4:], int.from_bytes(raw[:4], "little")))
+    return int.from_bytes(raw[:4], "little"), raw[4:]
 
 
 @dataclass(frozen=True)
