@@ -2,9 +2,10 @@
 
 A quote matches the plain text exactly, except that runs of white space
 count as one space, so a quote copied across a line break still matches.
-Mentions match only whole words: a quote must not be followed by a letter
-(العراق does not match inside العراقي) and may be preceded only by the
-attached clitics و ف ب ل ك (بالموصل, والرقة).  When a quote is not found,
+Mentions may ask for whole words (see builder.corpus): a quote then must
+not be followed by a letter (العراق does not match inside العراقي) and may
+be preceded only by the attached clitics و ف ب ل ك (بالموصل, والرقة).
+When a quote is not found,
 :func:`nearest` finds what the researcher probably meant, for the hint.
 """
 
@@ -59,22 +60,38 @@ def flatten(quote: str) -> str:
     return _WS.sub(" ", quote).strip()
 
 
-def find_all(text: FlatText, quote: str, prefix: str = "", suffix: str = "", whole_words: bool = False) -> list[tuple[int, int]]:
-    """Every original-offset range where ``quote`` occurs, filtered by context."""
+def find_all(text: FlatText, quote: str, prefix: str = "", suffix: str = "", whole_words: bool = False,
+             source: str | None = None) -> list[tuple[int, int]]:
+    """Every original-offset range where ``quote`` occurs, filtered by context.
+
+    ``source`` is the text ``text`` was made from.  Given, a ``prefix`` and
+    ``suffix`` are first compared exactly with the characters around each
+    occurrence, as a TextQuoteSelector means them ("تل " before الطويل is
+    not the "تل" of تلالطويل, ".\n" is not ". "); only when no occurrence
+    has them exactly are they compared with white space ignored, which
+    forgives a researcher's stray or missing space.
+    """
     needle = flatten(quote)
     if not needle:
         return []
     hay = text.flat
     pre = flatten(prefix) if prefix else ""
     suf = flatten(suffix) if suffix else ""
-    found = []
+    matched: list[tuple[int, int, tuple[int, int]]] = []
     at = hay.find(needle)
     while at != -1:
         end = at + len(needle)
-        if _context_ok(hay, at, end, pre, suf) and (not whole_words or _word_ok(hay, at, end)):
-            found.append(text.original(at, end))
+        if not whole_words or _word_ok(hay, at, end):
+            matched.append((at, end, text.original(at, end)))
         at = hay.find(needle, at + 1)
-    return found
+    if not (prefix or suffix):
+        return [span for _, _, span in matched]
+    if source is not None:
+        exact = [(a, b) for _, _, (a, b) in matched
+                 if source[:a].endswith(prefix) and source.startswith(suffix, b)]
+        if exact:
+            return exact
+    return [span for at, end, span in matched if _context_ok(hay, at, end, pre, suf)]
 
 
 def _context_ok(hay: str, start: int, end: int, prefix: str, suffix: str) -> bool:

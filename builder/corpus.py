@@ -358,16 +358,29 @@ def _ordered_refs(spans: list[Span], kind: str) -> tuple[str, ...]:
 
 def _locate(entry: dict[str, Any], flat: FlatText, text: str, what: str, problems: Problems,
             whole_words: bool = False, default_all: bool = False) -> list[tuple[int, int]]:
-    """Anchor an entry's quote: the chosen occurrence(s), or [] with an error."""
+    """Anchor an entry's quote: the chosen occurrence(s), or [] with an error.
+
+    ``whole_words`` (mentions): a quote marking every occurrence marks those
+    that are whole words (with their clitics: بالموصل, not العراق inside
+    العراقي), and only when it has none, where its text occurs inside
+    words.  A numbered ``occurrence`` counts every place the text occurs,
+    as the content model and event and note quotes count it, so a corpus
+    valid by the letter of the contract is never refused.
+    """
     quote = entry["quote"]
-    found = find_all(flat, quote, entry.get("prefix", ""), entry.get("suffix", ""), whole_words)
+    occurrence = entry.get("occurrence", "all" if default_all else None)
+    prefix, suffix = entry.get("prefix", ""), entry.get("suffix", "")
+    words = whole_words and occurrence == "all"
+    found = find_all(flat, quote, prefix, suffix, words, text)
+    if words and not found:
+        found = find_all(flat, quote, prefix, suffix, False, text)
     loc = _at(entry, "quote")
     if not found:
         guess = nearest(text, quote)
         hint = f"the nearest passage in the text is «{guess}»" if guess else "copy the words exactly from the article text"
         if any(c in INVISIBLE for c in quote):
             hint = "the quote holds invisible characters the text does not have (see the warning); delete them"
-        bare = find_all(flat, quote, "", "", whole_words) if entry.get("prefix") or entry.get("suffix") else []
+        bare = find_all(flat, quote) if prefix or suffix else []
         if bare:  # the words are there; the context given around them is not
             context = " and ".join(f"{k} «{entry[k]}»" for k in ("prefix", "suffix") if entry.get(k))
             problems.error(_at(entry, "prefix" if entry.get("prefix") else "suffix"),
@@ -376,7 +389,6 @@ def _locate(entry: dict[str, Any], flat: FlatText, text: str, what: str, problem
             return []
         problems.error(loc, f"{what} quote «{quote}» is not in the article text", hint)
         return []
-    occurrence = entry.get("occurrence", "all" if default_all else None)
     if occurrence == "all":
         return found
     if occurrence is None:

@@ -115,7 +115,9 @@ def mark_spans(fragment: str, marks: Sequence[Mark]) -> str:
 
     Text is cut into runs where the set of active marks is constant; each
     run is wrapped in its marks, longest outermost.  A link never goes
-    inside another link (HTML forbids it): the outer link wins.  One sweep
+    inside another link (HTML forbids it): the outer link wins, and a link
+    the text itself holds is always outer (a marker link that would follow
+    a span ending inside it follows the text's link instead).  One sweep
     from start to end keeps the active marks, so the cost grows with the
     text plus the marks, not their product.
     """
@@ -131,9 +133,17 @@ def mark_spans(fragment: str, marks: Sequence[Mark]) -> str:
     active: list[Mark] = []
     out: list[str] = []
     pos = 0
+    in_link = False  # inside a link of the text itself ([text](url)): no mark may open another there
+    held: list[str] = []  # markers (links) of spans ending inside such a link, placed after it
     for token in tokenize(fragment):
         if token.is_tag:
             out.append(token.value)
+            if token.value.startswith(("<a ", "<a>")):
+                in_link = True
+            elif token.value == "</a>":
+                in_link = False
+                out.extend(held)
+                held.clear()
             continue
         text = token.value
         t_start, t_end = pos, pos + len(text)
@@ -143,8 +153,8 @@ def mark_spans(fragment: str, marks: Sequence[Mark]) -> str:
                 active = [m for m in active if m.end > a] + starts.get(a, [])
                 active.sort(key=_outer_first)
             piece = html.escape(text[a - t_start:b - t_start], quote=False)
-            out.append(_wrap(piece, active) if active else piece)
-            out.extend(m.after for m in ends.get(b, ()) if m.after)
+            out.append(_wrap(piece, active, in_link) if active else piece)
+            (held if in_link else out).extend(m.after for m in ends.get(b, ()) if m.after)
         pos = t_end
     return "".join(out)
 
@@ -153,9 +163,8 @@ def _outer_first(m: Mark) -> tuple[int, int]:
     return (m.start, m.start - m.end)
 
 
-def _wrap(escaped: str, active: list[Mark]) -> str:
+def _wrap(escaped: str, active: list[Mark], in_link: bool = False) -> str:
     opened: list[Mark] = []
-    in_link = False
     for m in active:
         if m.is_link and in_link:
             continue

@@ -27,6 +27,19 @@ def test_prefix_and_suffix_pick_an_occurrence():
     assert len(find_all(FlatText.of(TEXT), "الموصل", suffix="وفي")) == 1
 
 
+def test_an_exact_prefix_or_suffix_wins_over_one_that_ignores_white_space():
+    text = "معارك في تل الطويل ثم غارة على تلالطويل.\nثم الطويل. وبعد"
+    flat = FlatText.of(text)
+
+    def picked(**kw):
+        return [a for a, _ in find_all(flat, "الطويل", source=text, **kw)]
+    first, second, third = picked()
+    assert picked(prefix="تل ") == [first]  # not تلالطويل, whose "تل" has no space after it
+    assert picked(prefix="تل") == [second]  # exactly "تل" right before it
+    assert picked(suffix=".\n") == [second] and picked(suffix=". ") == [third]
+    assert picked(prefix="في  تل") == [first]  # no exact match: white space is forgiven
+
+
 def test_nearest_passage_folds_spelling_and_finds_typos():
     assert nearest("طرد التنظيم من مدينة القائم في محافظة", "القايم") == "القائم"
     assert nearest("ثم طرد التنظيم الإرهابي من مدينة القائم", "طرد التنظيم الارهابي من مدينه") == "طرد التنظيم الإرهابي من مدينة"

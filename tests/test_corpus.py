@@ -71,3 +71,30 @@ def test_duplicate_ids_point_at_both(tmp_path):
     [error] = problems.errors
     assert "duplicate place id 'mosul'" in error.message and "places.yaml:1:" in error.message
     assert error.loc.line == 3
+
+
+def _mentions(tmp_path, body, *entries):
+    files = dict(MINIMAL)
+    files["articles/one.md"] = f"---\ntitle: t\ndate: 2017-07-11\n---\n{body}\n"
+    files["articles/one.yaml"] = "mentions:\n" + "".join(
+        "  - ref: place:mosul\n" + "".join(f"    {k}: {v!r}\n" for k, v in e.items()) for e in entries)
+    corpus, problems = corpus_from(tmp_path, files)
+    assert not problems.errors, [d.format() for d in problems.errors]
+    text = corpus.articles["one"].body_text
+    return [(s.start, text[s.start:s.end]) for s in corpus.articles["one"].spans if s.kind == "place"]
+
+
+def test_a_mention_marks_whole_words_and_else_its_text_inside_words(tmp_path):
+    body = "قال الجيش العراقي إن العراق انتصر في العراقية."
+    at = body.index("العراق ")
+    assert _mentions(tmp_path / "a", body, {"quote": "العراق"}) == [(at, "العراق")]
+    # only inside longer words (after a tatweel, before a letter): found there, as the content model reads a quote
+    body = "وأسفرت ضربة جوية لـبيجي عن قتلى في البيجيين."
+    assert _mentions(tmp_path / "b", body, {"quote": "بيجي"}) == [
+        (body.index("بيجي"), "بيجي"), (body.rindex("بيجي"), "بيجي")]
+
+
+def test_a_numbered_mention_counts_every_place_its_text_occurs(tmp_path):
+    body = "قال الجيش العراقي إن العراق انتصر."
+    assert _mentions(tmp_path / "a", body, {"quote": "العراق", "occurrence": 2}) == [(body.index("العراق "), "العراق")]
+    assert _mentions(tmp_path / "b", body, {"quote": "العراق", "prefix": "الجيش "}) == [(body.index("العراقي"), "العراق")]

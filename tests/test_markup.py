@@ -46,6 +46,26 @@ def test_overlapping_marks_nest_properly_and_links_never_nest():
     assert out.count('<a class="r"></a>') == 1
 
 
+
+def test_a_mention_inside_a_link_of_the_text_is_not_a_second_link():
+    html = render_markdown("قال [الجيش السوري](https://example.org/x) إن الموصل")
+    text = plain_text(html)
+    at = text.index("الجيش")
+    marks = [
+        Mark(at, at + len("الجيش السوري"), '<a class="m" href="/actors/syrian-army/">', "</a>", is_link=True),
+        Mark(at, at + len("الجيش"), "<mark>", "</mark>", after='<a class="r"></a>'),
+        Mark(text.index("الموصل"), len(text), '<a class="m" href="/places/mosul/">', "</a>", is_link=True),
+    ]
+    out = mark_spans(html, marks)
+    checker = _Nesting()
+    checker.feed(out)
+    assert checker.ok and not checker.stack, out
+    assert plain_text(out) == text
+    assert '<mark>الجيش</mark> السوري</a><a class="r"></a>' in out  # the marker follows the text's link
+    assert '<a class="m" href="/places/mosul/">الموصل</a>' in out  # outside it, mentions are links again
+    assert "/actors/syrian-army/" not in out
+
+
 from hypothesis import given, settings, strategies as st
 import markdown as _md
 
