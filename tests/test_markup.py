@@ -82,6 +82,22 @@ def test_plain_text_fast_path_equals_python_markdown(text):
     assert render_markdown(text) == slow
 
 
+_BLOCKS = st.sampled_from([
+    "نص عادي", "نص *مائل* هنا", "**عريض** و*مائل*", "## عنوان", "# عنوان #", "- بند\n- بند آخر", "1. أول\n2. ثان",
+    "> اقتباس\n> تتمة", "> اقتباس", "    شيفرة", "    شيفرة\n    أخرى", "[رابط](https://example.org/a)", "نص  \nسطر",
+    "عنوان\n===", "عنوان\n---", "---", "* * *", "  نص بمسافتين", "   - بند مزاح", "نص\n- ليس بندا؟", "`رمز`",
+    "نص _مائل_", "\\*ليس مائلا\\*", "نص & رمز", "1986. سنة", "- بند\n\n    تتمة البند", "نص\u00a0ثابت", "\t- بند",
+    "نص *بلا إغلاق", "- ", ">", "#",
+])
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.tuples(_BLOCKS, st.sampled_from(["\n\n", "\n\n\n", "\n", "\n \n", "\n\n  \n"])), max_size=12)
+       .map(lambda blocks: "".join(b + sep for b, sep in blocks)))
+def test_texts_with_syntax_render_as_python_markdown_renders_them_whole(text):
+    assert render_markdown(text) == sanitize(_md.markdown(text, output_format="html"))
+
+
 def test_seed_takes_the_fast_path():
     from tools import REPO
     body = (REPO / "content/articles/caliphate-collapse-2017.md").read_text(encoding="utf-8").split("\n---\n", 1)[1]
