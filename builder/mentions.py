@@ -27,7 +27,9 @@ look-up per word, whatever the size of the registry.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections import defaultdict
+from itertools import accumulate
 from dataclasses import dataclass
 from typing import Iterable, Iterator, Mapping
 
@@ -110,7 +112,7 @@ class MentionMatcher:
                 if node.ref is None:  # the same reading of two names: the first (sorted) wins
                     node.ref = next(iter(refs))
         self.forms = dict(self.forms)
-        self._firsts = frozenset(self.forms)
+        self._folded_tokens: dict[str, str] = {}
         Folded.prepare()  # so processes forked after this inherit the offset tables
 
     def find(self, text: str, spans: Iterable[Span] = ()) -> list[Span]:
@@ -119,14 +121,15 @@ class MentionMatcher:
 
     def mentions(self, text: str, spans: Iterable[Span] = ()) -> list[AutoMention]:
         """Like :meth:`find`, with the verbatim text of each span."""
-        folded = Folded.of(text)
-        present = self._firsts.intersection(WORD.findall(folded.text))
-        if not present:
+        folded = Folded.of(text, self._folded_tokens)
+        forms = self.forms
+        starts = [(m.start(), m.group()) for m in WORD.finditer(folded.text) if m.group() in forms]
+        if not starts:
             return []
-        taken = sorted((s.start, s.end) for s in spans if s.kind in ("place", "actor") and not s.auto)
+        taken = _Taken(spans)
         found: list[AutoMention] = []
         cursor = 0
-        for at, word in _occurrences(folded.text, present):
+        for at, word in starts:  # a match of WORD is a whole word: letters and digits, none before or after
             if at < cursor:
                 continue
             hit = self._match_at(folded.text, at, word)
@@ -134,7 +137,7 @@ class MentionMatcher:
                 continue
             (kind, ident), clitics, last = hit
             start, end = self._original_span(folded, at + clitics, last)
-            if not _overlaps(taken, start, end):
+            if not taken.overlaps(start, end):
                 found.append(AutoMention(Span(start, end, kind, ident, auto=True), text[start:end]))
             cursor = last
         return found
@@ -172,23 +175,22 @@ class MentionMatcher:
         return start, end
 
 
-def _occurrences(text: str, present: Iterable[str]) -> list[tuple[int, str]]:
-    """Where each of ``present`` occurs in ``text`` as a whole word, in text order."""
-    out = []
-    for word in present:
-        size = len(word)
-        at = text.find(word)
-        while at != -1:
-            end = at + size
-            if (at == 0 or not text[at - 1].isalnum()) and (end == len(text) or not text[end].isalnum()):
-                out.append((at, word))
-            at = text.find(word, at + 1)
-    out.sort()
-    return out
+class _Taken:
+    """The explicit place and actor mentions of a text, asked whether a range overlaps one.
 
+    Sorted by start, with the furthest end of each prefix: the spans that
+    start before a range ends overlap it exactly when the furthest of their
+    ends is past its start (a binary search, not a scan of every span).
+    """
 
-def _overlaps(taken: list[tuple[int, int]], start: int, end: int) -> bool:
-    return any(a < end and start < b for a, b in taken)
+    def __init__(self, spans: Iterable[Span]):
+        taken = sorted((s.start, s.end) for s in spans if s.kind in ("place", "actor") and not s.auto)
+        self.starts = [a for a, _ in taken]
+        self.furthest = list(accumulate((b for _, b in taken), max))
+
+    def overlaps(self, start: int, end: int) -> bool:
+        before = bisect_left(self.starts, end)
+        return before > 0 and self.furthest[before - 1] > start
 
 
 def find_mentions(text: str, spans: Iterable[Span], places: Mapping[str, Place], actors: Mapping[str, Actor]) -> list[Span]:

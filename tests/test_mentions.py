@@ -220,3 +220,22 @@ def test_check_suggest_on_the_command_line(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "# articles/one.yaml: suggestion:" in done.stdout
     assert '    quote: "الموصل"' in done.stdout
+
+
+from hypothesis import given, strategies as st
+
+
+@given(st.lists(st.tuples(st.integers(0, 60), st.integers(1, 15)), max_size=12), st.integers(0, 70), st.integers(1, 15))
+def test_overlap_by_binary_search_equals_the_plain_scan(spans, start, size):
+    from builder.mentions import _Taken
+    explicit = [Span(a, a + n, "place", "x") for a, n in spans]
+    plain = any(s.start < start + size and start < s.end for s in explicit)
+    assert _Taken(explicit).overlaps(start, start + size) == plain
+
+
+@given(st.lists(st.sampled_from(["الرقّة", "أ", "ـ", " ", "  ", "\n", "ﻻ", "x", "٢", "بالموصل", "🙂", "ة"]), max_size=30).map("".join))
+def test_folding_token_by_token_equals_folding_the_text(text):
+    from builder.arabic import Folded
+    kept: dict[str, str] = {}
+    for _ in range(2):  # the second time from the kept tokens
+        assert Folded.of(text, kept).text == Folded.of(text).text
