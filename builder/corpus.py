@@ -393,7 +393,9 @@ def _locate(entry: dict[str, Any], flat: FlatText, text: str, what: str, problem
         return found
     if occurrence is None:
         if len(found) > 1:
-            problems.error(loc, f"{what} quote «{quote}» occurs {len(found)} times",
+            given = " and ".join(k for k in ("prefix", "suffix") if entry.get(k))
+            problems.error(loc, f"{what} quote «{quote}» occurs {len(found)} times" + (f" with that {given}" if given else ""),
+                           f"add 'occurrence: 1' (to {len(found)}), or a longer {given} to pick one" if given else
                            f"add 'occurrence: 1' (to {len(found)}), or a 'prefix:'/'suffix:' to pick one")
             return []
         return found

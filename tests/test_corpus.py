@@ -98,3 +98,13 @@ def test_a_numbered_mention_counts_every_place_its_text_occurs(tmp_path):
     body = "قال الجيش العراقي إن العراق انتصر."
     assert _mentions(tmp_path / "a", body, {"quote": "العراق", "occurrence": 2}) == [(body.index("العراق "), "العراق")]
     assert _mentions(tmp_path / "b", body, {"quote": "العراق", "prefix": "الجيش "}) == [(body.index("العراقي"), "العراق")]
+
+
+def test_a_prefix_that_fits_every_occurrence_is_named_in_the_error(tmp_path):
+    files = dict(MINIMAL)
+    files["articles/one.md"] = "---\ntitle: t\ndate: 2017-07-11\n---\nفي الموصل ثم في الموصل\n"
+    files["articles/one.yaml"] = "events:\n  - ref: mosul-2017\n    quote: الموصل\n    prefix: 'في '\n"
+    _, problems = corpus_from(tmp_path, files)
+    [error] = problems.errors
+    assert error.message == "event quote «الموصل» occurs 2 times with that prefix"
+    assert error.hint == "add 'occurrence: 1' (to 2), or a longer prefix to pick one"
