@@ -41,7 +41,7 @@ _SPACE_ONLY_LINES = re.compile(r"^[ ]+$", re.M)
 
 
 _WHOLE_DOCUMENT = re.compile(r"<|\]:")  # raw HTML and link definitions can reach across blank lines
-_BLOCK_BREAK = re.compile(r"(\n\n+)")
+_BLANKED_LINES = re.compile(r"(?<=\n) +\n")  # as Python-Markdown's NormalizeWhitespace
 
 
 def render_markdown(text: str) -> str:
@@ -61,25 +61,36 @@ def render_markdown(text: str) -> str:
         return _plain_paragraphs(text)
     if _WHOLE_DOCUMENT.search(text):
         return _converted(text)
-    parts = _BLOCK_BREAK.split(_SPACE_ONLY_LINES.sub("", text).strip("\n"))
+    # Cut where Python-Markdown cuts its blocks: at "\n\n", once lines of spaces after a
+    # line break are emptied (a line of spaces first in the text is not: " \n-" is a heading).
+    blocks = _BLANKED_LINES.sub("\n", text).split("\n\n")
     out: list[str] = []
-    run_start = None  # index in parts of the first block of the current run of blocks with syntax
-    for i in range(0, len(parts) + 2, 2):  # parts alternate block, break, ..., block; one step past the end
-        if i < len(parts) and _MARKDOWN_SYNTAX.search(parts[i]):
-            run_start = i if run_start is None else run_start
+    run_start = None  # the first block of the current run of blocks with syntax
+    for i in range(len(blocks) + 1):
+        if i < len(blocks) and (_MARKDOWN_SYNTAX.search(blocks[i]) or run_start is not None and not blocks[i].strip()):
+            run_start = i if run_start is None else run_start  # a blank block ends nothing: a list goes on after it
             continue
         if run_start is not None:
-            out.append(_converted("".join(parts[run_start:i - 1])))
+            run = "\n\n".join(blocks[run_start:i])
+            if not run.strip():  # Python-Markdown makes nothing of a blank text, yet a block of one
+                return _converted(text)
+            out.append(_unsanitized(run))
             run_start = None
-        if i < len(parts):
-            out.append(_plain_paragraphs(parts[i]))
-    return "\n".join(filter(None, out))
+        if i < len(blocks):
+            out.append(_plain_paragraphs(blocks[i]))
+    # Sanitised once, whole: it drops empty elements (a lone "#") but not the line breaks between them.
+    return sanitize("\n".join(filter(None, out)))
 
 
 def _converted(text: str) -> str:
-    """Python-Markdown, then the sanitiser (one converter per process, reset for each text)."""
+    """Python-Markdown, then the sanitiser."""
+    return sanitize(_unsanitized(text))
+
+
+def _unsanitized(text: str) -> str:
+    """Python-Markdown's HTML (one converter per process, reset for each text)."""
     _MARKDOWN.reset()
-    return sanitize(_MARKDOWN.convert(text))
+    return _MARKDOWN.convert(text)
 
 
 _MARKDOWN = _markdown.Markdown(output_format="html")
