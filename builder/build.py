@@ -177,7 +177,7 @@ def _build(options: Options, log: Callable[[str], None] | None, force: bool) -> 
             renderer.compile({t.template for t in tasks})
             counts = step("render", lambda: _render(renderer, tasks, tmp))
             extras = step("write", lambda: write_files(tmp, extra_files(corpus, indexes, cache_dir, cards),
-                                                       static_files(user_templates)))
+                                                       static_files(user_templates), helper=jobs() > 1))
             if cards and log:  # not a step of its own: the part of write spent finishing the cards
                 log(f"{'cards':<8} {cards.waited * 1000:8.1f} ms")
         if cards and hash_inputs is not None:

@@ -2,6 +2,10 @@
 
 Work is cut into contiguous chunks and the results come back in input
 order, so output stays deterministic whatever the number of processes.
+The chunks are taken in turn from a shared counter, not dealt out in
+halves up front: page kinds differ several times in cost (articles first,
+then the cheap entity pages), and a fixed split left one core waiting for
+the other for 10 of the 17 s of the render at 10,000 articles.
 State the workers need (the corpus, compiled templates) is inherited by
 fork rather than pickled; the parent takes its share of the chunks, so
 there is one copy of the heap fewer, and the heap is frozen for the
@@ -29,7 +33,13 @@ R = TypeVar("R")
 MIN_ITEMS = 200
 """Below this a pool costs more than it saves."""
 
+CHUNKS_PER_PROCESS = 16
+"""Small enough that the process finishing first waits little for the other."""
+
 _state: Any = None
+_chunks: Sequence[Sequence[Any]] = []
+_next: Any = None  # the shared counter of chunks taken
+_reserved = 0
 
 
 def jobs() -> int:
@@ -54,23 +64,45 @@ def map_chunks(fn: Callable[[Any, Sequence[T]], R], items: Sequence[T], state: A
     processes = processes or jobs()
     if processes <= 1 or len(items) < MIN_ITEMS or not can_fork():
         return [fn(state, items)]
-    global _state
-    _state = state
-    size = -(-len(items) // (processes * 4))
-    chunks = [items[i:i + size] for i in range(0, len(items), size)]
+    global _state, _chunks, _next, _reserved
+    context = multiprocessing.get_context("fork")
+    size = -(-len(items) // (processes * CHUNKS_PER_PROCESS))
+    _state, _chunks = state, [items[i:i + size] for i in range(0, len(items), size)]
+    _reserved = processes - 1  # chunk j < _reserved is the first of pool task j; the parent starts at _reserved
+    _next = context.Value("q", processes)
     already_frozen = gc.get_freeze_count() > 0  # the build freezes after each step (builder.build)
     gc.freeze()  # workers then share the heap: collections in them no longer copy every page
     release_memory()  # pages freed but kept by malloc would be counted again in every worker
     try:
-        with multiprocessing.get_context("fork").Pool(processes - 1, initializer=_quiet_worker) as pool:
-            share = len(chunks) * (processes - 1) // processes
-            theirs = pool.map_async(_call, [(fn, chunk) for chunk in chunks[:share]], chunksize=1)
-            mine = [fn(state, chunk) for chunk in chunks[share:]]  # the parent works too: one heap fewer
-            return theirs.get() + mine
+        with context.Pool(processes - 1, initializer=_quiet_worker) as pool:
+            # One task per chunk, so results come back as they are made (a worker does not hold
+            # its share of the corpus to the end); a task finding no chunk left returns nothing.
+            theirs = pool.map_async(_call, [(fn, j) for j in range(len(_chunks))], chunksize=1)
+            done = dict(_take_chunks(fn, processes - 1))  # the parent works too: one heap fewer
+            done.update(found for found in theirs.get() if found is not None)
+            return [done[i] for i in range(len(_chunks))]
     finally:
-        _state = None
+        _state, _chunks, _next, _reserved = None, [], None, 0
         if not already_frozen:
             gc.unfreeze()
+
+
+def _take_chunks(fn: Callable[[Any, Sequence[T]], R], first: int) -> Iterator[tuple[int, R]]:
+    """Run ``fn`` on chunk ``first``, then on every chunk no other process has taken yet."""
+    i = first if first < len(_chunks) else _take()
+    while i is not None:
+        yield i, fn(_state, _chunks[i])
+        i = _take()
+
+
+def _take() -> int | None:
+    """The next chunk no process has taken, or None when all are."""
+    with _next.get_lock():
+        i = _next.value
+        if i >= len(_chunks):
+            return None
+        _next.value = i + 1
+        return i
 
 
 @contextmanager
@@ -120,6 +152,8 @@ def _quiet_worker() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _call(job: tuple[Callable[[Any, Sequence[T]], R], Sequence[T]]) -> R:
-    fn, chunk = job
-    return fn(_state, chunk)
+def _call(job: tuple[Callable[[Any, Sequence[T]], R], int]) -> tuple[int, R] | None:
+    """A worker's task: its reserved first chunk (tasks below the number of workers), else the next free one."""
+    fn, task = job
+    i = task if task < _reserved else _take()
+    return None if i is None else (i, fn(_state, _chunks[i]))

@@ -15,14 +15,17 @@ a folder of other files.
 from __future__ import annotations
 
 import errno
+import marshal
 import os
 import stat
 import re
 import shutil
 import signal
+import subprocess
+import sys
 import tempfile
 import threading
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path, PurePosixPath
 from typing import Iterable, Iterator
 
@@ -174,16 +177,142 @@ def staging(output: Path) -> Iterator[Path]:
         _known_dirs.pop(str(tmp), None)  # a long preview session makes many staging folders
 
 
-def write_files(root: Path, files: Iterable[tuple[str, Data]], copies: Iterable[tuple[str, Path]] = ()) -> int:
-    """Write (path, bytes) files and copy (path, source) files under ``root``."""
+def write_files(root: Path, files: Iterable[tuple[str, Data]], copies: Iterable[tuple[str, Path]] = (),
+                helper: bool = False) -> int:
+    """Write (path, bytes) files and copy (path, source) files under ``root``.
+
+    ``helper``: hand the files made whole (bytes, cache links) to a
+    :class:`HelperWriter` process, so that creating them (a few system
+    calls each) runs on the other core while this process makes the next
+    ones; files streamed a piece at a time are written here.
+    """
     count = 0
-    for rel, data in files:
-        write_file(root, rel, data)
-        count += 1
+    with (HelperWriter.start(root) if helper else nullcontext()) as writer:
+        for rel, data in files:
+            if writer is None or not writer.put(rel, data):
+                write_file(root, rel, data)
+            count += 1
     for rel, source in copies:
         _copy(source, root, rel)
         count += 1
     return count
+
+
+class HelperWriter:
+    """A small process that writes files handed to it in batches, then reports how it went.
+
+    The write step makes hundreds of thousands of small files at 100,000
+    articles (search texts, citations, share-card links) on one core, and
+    the system calls to create each one were nearly half of it.  The helper
+    is a fresh interpreter (``python -c``), not a fork: a fork of the build
+    would count the whole corpus once more in the memory of the build.  It
+    writes with :func:`write_file`, so paths are checked exactly as here,
+    and the first error is raised in this process by :meth:`close`.
+    Batches are marshalled ``(path, bytes or None, link source or None)``
+    lists behind their length; a zero length ends the stream.
+    """
+
+    BATCH_BYTES = 1 << 20
+    BATCH_FILES = 512
+
+    def __init__(self, proc: subprocess.Popen[bytes]):
+        self.proc = proc
+        self.batch: list[tuple[str, bytes | None, str | None]] = []
+        self.size = 0
+
+    @classmethod
+    @contextmanager
+    def start(cls, root: Path) -> Iterator["HelperWriter | None"]:
+        """A helper writing under ``root`` (None where none can be started); stopped on the way out."""
+        try:
+            proc = subprocess.Popen([sys.executable, "-c", "from builder.write import _helper; _helper()", str(root)],
+                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=_helper_env(),
+                                    start_new_session=True)  # Ctrl-C goes to the build, which stops the helper
+        except OSError:
+            yield None
+            return
+        writer = cls(proc)
+        try:
+            yield writer
+            writer.close()
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait()  # nothing is written after the build stops: staging then removes the folder
+
+    def put(self, rel: str, data: Data) -> bool:
+        """Queue a whole file; False for a streamed one, which the caller writes."""
+        if isinstance(data, Linked):
+            self.batch.append((rel, None, str(data.source)))
+        elif isinstance(data, (bytes, bytearray)):
+            self.batch.append((rel, bytes(data), None))
+            self.size += len(data)
+        else:
+            return False
+        if self.size >= self.BATCH_BYTES or len(self.batch) >= self.BATCH_FILES:
+            self._send()
+        return True
+
+    def _send(self) -> None:
+        frame = marshal.dumps(self.batch)
+        self.batch, self.size = [], 0
+        self._write(len(frame).to_bytes(8, "little") + frame)
+
+    def _write(self, data: bytes) -> None:
+        assert self.proc.stdin is not None
+        try:
+            self.proc.stdin.write(data)
+        except BrokenPipeError:
+            self._report()  # it stopped: say why
+            raise WriteError("the process writing the site's files stopped unexpectedly") from None
+
+    def close(self) -> None:
+        """Send what is queued, wait until all is written, and raise the helper's first error."""
+        if self.batch:
+            self._send()
+        self._write((0).to_bytes(8, "little"))
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        self._report()
+        if self.proc.wait() != 0:
+            raise WriteError("the process writing the site's files stopped unexpectedly")
+
+    def _report(self) -> None:
+        assert self.proc.stdout is not None
+        reply = self.proc.stdout.read()
+        if not reply:
+            return
+        kind, message = marshal.loads(reply)
+        if kind == "ValueError":
+            raise ValueError(message)
+        if kind:
+            raise WriteError(message)
+
+
+def _helper_env() -> dict[str, str]:
+    """The environment of the helper: this one, with this copy of athar first on the path."""
+    env = dict(os.environ)
+    here = str(_PACKAGE.parent)
+    env["PYTHONPATH"] = os.pathsep.join([here, *filter(None, [env.get("PYTHONPATH")])])
+    return env
+
+
+def _helper() -> None:
+    """The helper's side of :class:`HelperWriter`: write each batch, then reply (error kind, message)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    root, stdin, failed = Path(sys.argv[1]), sys.stdin.buffer, None
+    while size := int.from_bytes(stdin.read(8), "little"):
+        batch = marshal.loads(stdin.read(size))
+        if failed is not None:
+            continue  # read to the end, so the build is not stopped by a full pipe
+        try:
+            for rel, data, source in batch:
+                write_file(root, rel, Linked(Path(source)) if source is not None else data)
+        except ValueError as exc:
+            failed = ("ValueError", str(exc))
+        except OSError as exc:
+            failed = ("OSError", f"cannot write {rel}: {exc.strerror or exc}")
+    sys.stdout.buffer.write(marshal.dumps(failed or ("", "")))
 
 
 def _copy(source: Path, root: Path, rel: str) -> None:

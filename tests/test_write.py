@@ -268,3 +268,79 @@ def test_a_link_planted_in_the_card_cache_is_not_published(tmp_path: Path) -> No
     (folder / f"{cache_key(card)}.png").symlink_to(secret)
     [published] = CardCache(folder).linked([card])
     assert isinstance(published, bytes) and published.startswith(b"\x89PNG") and b"not a card" not in published
+
+
+def _files_of_every_kind(cache: Path) -> list[tuple[str, object]]:
+    """Whole files, streamed files and cache links, enough of them to fill several batches."""
+    from builder.write import Linked
+    cache.write_bytes(b"\x89PNG card")
+    files: list[tuple[str, object]] = [(f"search/text/{n}.json", f'"نص {n}"'.encode()) for n in range(1300)]
+    files += [("data/big.json", iter([b"[", b"1,", b"2]"])), ("cards/a.png", Linked(cache)),
+              ("articles/الموصل/index.html", "<p>الموصل</p>".encode()), ("big.bin", bytes(range(256)) * 5000)]
+    return files
+
+
+def test_the_helper_process_writes_exactly_what_the_build_would(tmp_path: Path) -> None:
+    from builder.write import write_files
+    alone, helped = tmp_path / "alone", tmp_path / "helped"
+    alone.mkdir(), helped.mkdir()
+    assert write_files(alone, _files_of_every_kind(tmp_path / "c1.png")) == 1304
+    assert write_files(helped, _files_of_every_kind(tmp_path / "c2.png"), helper=True) == 1304
+    assert tree(helped) == tree(alone) and len(tree(helped)) > 1300
+    assert os.stat(helped / "cards" / "a.png").st_ino == os.stat(tmp_path / "c2.png").st_ino  # linked, not copied
+
+
+def test_the_helper_refuses_paths_that_escape_and_the_build_hears_of_it(tmp_path: Path) -> None:
+    from builder.write import write_files
+    root, outside = tmp_path / "root", tmp_path / "outside"
+    root.mkdir(), outside.mkdir()
+    (root / "articles").symlink_to(outside)
+    with pytest.raises(ValueError, match="escapes the output folder"):
+        write_files(root, [("a.html", b"a"), ("articles/x/index.html", b"x"), ("b.html", b"b")], helper=True)
+    with pytest.raises(ValueError, match="unsafe output path"):
+        write_files(root, [("../x.html", b"x")], helper=True)
+    assert list(outside.iterdir()) == [] and not (tmp_path / "x.html").exists()
+
+
+def test_a_helper_that_dies_is_a_write_error(tmp_path: Path) -> None:
+    from builder.errors import WriteError
+    from builder.write import HelperWriter
+    with pytest.raises(WriteError, match="stopped unexpectedly"):
+        with HelperWriter.start(tmp_path) as writer:
+            assert writer is not None
+            writer.put("a.html", b"a")
+            writer.proc.kill()
+            writer.proc.wait()
+            for n in range(2000):  # until the pipe is found broken, or close() finds it
+                writer.put(f"{n}.html", b"x" * 1000)
+
+
+_SLOW_HELPED_WRITER = textwrap.dedent("""
+    import sys, time
+    from pathlib import Path
+    from builder.write import staging, write_files
+    def files():
+        for i in range(100000):
+            if i == 2000:
+                print("writing", flush=True)
+            if i >= 2000:
+                time.sleep(0.001)
+            yield f"p/{i}.html", b"new"
+    with staging(Path(sys.argv[1])) as tmp:
+        write_files(tmp, files(), helper=True)
+""")
+
+
+def test_an_interrupt_while_the_helper_writes_keeps_the_previous_site(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    write_site([("index.html", b"old"), ("articles/index.html", b"list")], out)
+    before = tree(out)
+    proc = subprocess.Popen([sys.executable, "-c", _SLOW_HELPED_WRITER, str(out)], stdout=subprocess.PIPE, text=True,
+                            stderr=subprocess.PIPE, cwd=Path(__file__).resolve().parent.parent)
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "writing"
+    assert leftovers(tmp_path), "the writer should be mid-write"
+    proc.send_signal(signal.SIGINT)
+    proc.wait(timeout=30)
+    assert proc.returncode != 0
+    assert tree(out) == before
+    assert leftovers(tmp_path) == []
