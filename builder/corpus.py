@@ -365,7 +365,10 @@ def _locate(entry: dict[str, Any], flat: FlatText, text: str, what: str, problem
     العراقي), and only when it has none, where its text occurs inside
     words.  A numbered ``occurrence`` counts every place the text occurs,
     as the content model and event and note quotes count it, so a corpus
-    valid by the letter of the contract is never refused.
+    valid by the letter of the contract is never refused.  A quote that
+    picks one occurrence counts those written exactly as the quote (white
+    space included) when there are any, and else those equal to it with
+    runs of white space taken as one space (a quote copied across a line).
     """
     quote = entry["quote"]
     occurrence = entry.get("occurrence", "all" if default_all else None)
@@ -391,6 +394,9 @@ def _locate(entry: dict[str, Any], flat: FlatText, text: str, what: str, problem
         return []
     if occurrence == "all":
         return found
+    exact = [(a, b) for a, b in found if text[a:b] == quote]
+    if exact:  # a quote picking one occurrence is first read as written, spaces and line breaks included
+        found = exact
     if occurrence is None:
         if len(found) > 1:
             given = " and ".join(k for k in ("prefix", "suffix") if entry.get(k))

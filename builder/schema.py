@@ -155,16 +155,16 @@ FRONT_MATTER = Record("front_matter", "Front matter of articles/<slug>.md.", (
 MENTION = Record("mention", "A mention of a place or actor in the text.", (
     Field("ref", "ref", "place:<id> or actor:<id>.", required=True),
     Field("quote", "text", "The exact words in the text.", required=True),
-    Field("prefix", "text", "Text just before the quote, to pick an occurrence."),
-    Field("suffix", "text", "Text just after the quote, to pick an occurrence."),
+    Field("prefix", "context", "Text just before the quote, to pick an occurrence."),
+    Field("suffix", "context", "Text just after the quote, to pick an occurrence."),
     Field("occurrence", "occurrence", "1-based occurrence, or all (default)."),
 ))
 
 EVENT_REF = Record("event_ref", "An event the article reports.", (
     Field("ref", "id", "Event id.", required=True),
     Field("quote", "text", "The words reporting the event.", required=True),
-    Field("prefix", "text", "Text just before the quote."),
-    Field("suffix", "text", "Text just after the quote."),
+    Field("prefix", "context", "Text just before the quote."),
+    Field("suffix", "context", "Text just after the quote."),
     Field("occurrence", "occurrence", "1-based occurrence, needed when the quote repeats."),
     Field("claimed_date", "pdate", "The date as the article gives it, if it does."),
     Field("note", "text", "Researcher note (Markdown)."),
@@ -178,8 +178,8 @@ RELATED = Record("related", "A story the article lists as related (its المز�
 
 NOTE = Record("note", "A research note on a span of the text.", (
     Field("quote", "text", "The words the note is about.", required=True),
-    Field("prefix", "text", "Text just before the quote."),
-    Field("suffix", "text", "Text just after the quote."),
+    Field("prefix", "context", "Text just before the quote."),
+    Field("suffix", "context", "Text just after the quote."),
     Field("occurrence", "occurrence", "1-based occurrence."),
     Field("text", "text", "The note (Markdown).", required=True),
 ))
@@ -268,6 +268,13 @@ def _text(f: Field, value: Any, loc: Loc, problems: Problems) -> Any:
         return _BAD
     warn_invisible(text, f.name, loc, problems)
     return text
+
+
+def _context(f: Field, value: Any, loc: Loc, problems: Problems) -> Any:
+    """A prefix or suffix: text, where white space alone (a space before the quote) or nothing is context too."""
+    if isinstance(value, str) and not value.strip() and not CONTROL_RE.search(value):
+        return value
+    return _text(f, value, loc, problems)
 
 
 def _has_control(text: str, what: str, loc: Loc, problems: Problems) -> bool:
@@ -382,6 +389,8 @@ CONTROL_CLASS = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ufffe\ufff
 """CONTROL_RE as a character class both Python and ECMAScript read (lone surrogates cannot reach JSON)."""
 TEXT_PATTERN = r"^(?=[\s\S]*\S)[^" + CONTROL_CLASS + "]*$"
 """Text: at least one visible character, no control characters."""
+CONTEXT_PATTERN = r"^[^" + CONTROL_CLASS + "]*$"
+"""A prefix or suffix: no control characters; white space alone, or nothing, is context too."""
 
 URL_PATTERN = (r"^(?:[hH][tT][tT][pP][sS]?://[^\s/?#@{inv}]+(?:[/?#][^\s{inv}]*)?"
                r"|[mM][aA][iI][lL][tT][oO]:[^\s{inv}]+)$").format(
@@ -527,6 +536,7 @@ def _pdate(f: Field, value: Any, loc: Loc, problems: Problems) -> Any:
 
 _CHECKERS: dict[str, Callable[..., Any]] = {
     "text": _text,
+    "context": _context,
     "id": _id,
     "enum": _enum,
     "bool": _bool,
@@ -560,6 +570,7 @@ _PARTIAL_DATE = {"anyOf": [{"type": "string", "pattern": PARTIAL_DATE_PATTERN},
 
 _JSON_TYPES: dict[str, dict[str, Any]] = {
     "text": _TEXT,
+    "context": {"type": ["string", "number"], "pattern": CONTEXT_PATTERN},
     "id": _ID_OR_NUMBER,
     "bool": {"type": "boolean"},
     "lat": {"type": "number", "minimum": -90, "maximum": 90},

@@ -108,3 +108,15 @@ def test_a_prefix_that_fits_every_occurrence_is_named_in_the_error(tmp_path):
     [error] = problems.errors
     assert error.message == "event quote «الموصل» occurs 2 times with that prefix"
     assert error.hint == "add 'occurrence: 1' (to 2), or a longer prefix to pick one"
+
+
+def test_a_quote_written_exactly_picks_its_occurrence_before_runs_of_space_are_folded(tmp_path):
+    files = dict(MINIMAL)
+    files["articles/one.md"] = "---\ntitle: t\ndate: 2017-07-11\n---\nعاد الناس.  وعاد مئات ثم عاد الناس. وعاد مئات\n"
+    files["articles/one.yaml"] = ("notes:\n  - quote: 'الناس.  وعاد مئات'\n    text: مسافتان\n"
+                                  "  - quote: 'الناس. وعاد'\n    suffix: ''\n    prefix: ' '\n    occurrence: 1\n    text: مسافة\n")
+    corpus, problems = corpus_from(tmp_path, files)
+    assert not problems.errors, [d.format() for d in problems.errors]
+    body = corpus.articles["one"].body_text
+    first, second = corpus.articles["one"].notes
+    assert (first.span.start, second.span.start) == (body.index("الناس.  "), body.rindex("الناس. "))
