@@ -160,23 +160,58 @@ def _load_registry(root: Path, name: str, record: Record, problems: Problems, co
     if files is None:
         content.unreadable.add(record.name)
         return entries
+    if len(files) > 1:  # a folder of files: the files are read and checked on every core
+        for part_entries, found, broken, unreadable in map_chunks(_registry_file_chunk, files, record, min_items=2):
+            entries.extend(part_entries)
+            problems.items.extend(found)
+            content.add_broken(broken)
+            if unreadable:
+                content.unreadable.add(record.name)
+        return entries
     for path in files:
         split = _split_registry(path, record)
         if split is not None:  # a big file of plain entries: parsed and checked on every core
             entries.extend(split[0])
             content.add_broken(split[1])
             continue
-        data = _yaml_file(path, problems)
-        if data is None:
-            content.unreadable.add(record.name)
-            continue
-        if not isinstance(data, LList):
-            problems.error(Loc(path, 1, 1), f"{path.name} must be a list of {record.name} entries, not {describe(data)}",
-                           "start each entry with '- id: ...'")
-            content.unreadable.add(record.name)
-            continue
-        entries.extend(_registry_entries(data, record, problems, content))
+        entries.extend(_registry_file(path, record, problems, content))
     return entries
+
+
+def _registry_file(path: Path, record: Record, problems: Problems, content: Content) -> list[dict[str, Any]]:
+    """One registry file, parsed whole and checked."""
+    data = _yaml_file(path, problems)
+    if data is None:
+        content.unreadable.add(record.name)
+        return []
+    if not isinstance(data, LList):
+        problems.error(Loc(path, 1, 1), f"{path.name} must be a list of {record.name} entries, not {describe(data)}",
+                       "start each entry with '- id: ...'")
+        content.unreadable.add(record.name)
+        return []
+    return _registry_entries(data, record, problems, content)
+
+
+def _registry_file_chunk(record: Record, paths: Sequence[Path]
+                         ) -> tuple[list[dict[str, Any]], list[Diagnostic], dict[str, set[str]], bool]:
+    """Some files of a registry folder (in a worker): their entries, problems, broken ids, and whether one was unreadable.
+
+    A file of plain entries is parsed an entry at a time, as a big file is
+    (see :func:`_split_registry`): whole, a run of entries with flow lists
+    (``places: [a, b]``) needs the slow Python composer.
+    """
+    problems = Problems()
+    scratch = Content(paths[0].parent if paths else Path("."), {}, Loc(paths[0] if paths else Path(".")))
+    entries: list[dict[str, Any]] = []
+    for path in paths:
+        split = _entry_runs(path)
+        parsed = _registry_part((path, split[0], record), split[1]) if split else None
+        if parsed is not None and parsed[2]:
+            entries.extend(parsed[0])
+            scratch.add_broken(parsed[1])
+        else:
+            entries.extend(_registry_file(path, record, problems, scratch))
+    return entries, problems.items, scratch.broken, bool(scratch.unreadable)
 
 
 def _registry_entries(data: LList, record: Record, problems: Problems, content: Content) -> list[dict[str, Any]]:
@@ -217,15 +252,10 @@ def _split_registry(path: Path, record: Record) -> tuple[list[dict[str, Any]], d
             return None
     except OSError:
         return None
-    scratch = Problems()
-    text = read_text(path, scratch)
-    if text is None or scratch.items or _UNSPLITTABLE.search(text):
+    split = _entry_runs(path)
+    if split is None:
         return None
-    starts = [m.start() for m in _ITEM_START.finditer(text)]
-    head = text[:starts[0]] if starts else text
-    if len(starts) < 2 or any(line.strip() and not line.lstrip().startswith("#") for line in head.split("\n")):
-        return None
-    runs = [(a, b) for a, b in zip(starts, starts[1:] + [len(text)])]  # one entry each
+    text, runs = split
     entries: list[dict[str, Any]] = []
     broken: dict[str, set[str]] = {}
     for part_entries, part_broken, clean in map_chunks(_registry_part, runs, (path, text, record)):
@@ -235,6 +265,19 @@ def _split_registry(path: Path, record: Record) -> tuple[list[dict[str, Any]], d
         for kind, ids in part_broken.items():
             broken.setdefault(kind, set()).update(ids)
     return entries, broken
+
+
+def _entry_runs(path: Path) -> tuple[str, list[tuple[int, int]]] | None:
+    """A registry file's text and where each top-level ``- `` entry is, if it is made of plain entries only."""
+    scratch = Problems()
+    text = read_text(path, scratch)
+    if text is None or scratch.items or _UNSPLITTABLE.search(text):
+        return None
+    starts = [m.start() for m in _ITEM_START.finditer(text)]
+    head = text[:starts[0]] if starts else text
+    if len(starts) < 2 or any(line.strip() and not line.lstrip().startswith("#") for line in head.split("\n")):
+        return None
+    return text, [(a, b) for a, b in zip(starts, starts[1:] + [len(text)])]  # one entry each
 
 
 def _registry_part(state: tuple[Path, str, Record], runs: Sequence[tuple[int, int]]

@@ -56,13 +56,15 @@ def can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
-def map_chunks(fn: Callable[[Any, Sequence[T]], R], items: Sequence[T], state: Any, processes: int | None = None) -> list[R]:
+def map_chunks(fn: Callable[[Any, Sequence[T]], R], items: Sequence[T], state: Any, processes: int | None = None,
+               min_items: int = MIN_ITEMS) -> list[R]:
     """``[fn(state, chunk) for chunk in chunks(items)]``, in order, over a process pool.
 
-    ``fn`` must be a module-level function (it is pickled by name).
+    ``fn`` must be a module-level function (it is pickled by name); below
+    ``min_items`` items (fewer where each is a lot of work) one process does all.
     """
     processes = processes or jobs()
-    if processes <= 1 or len(items) < MIN_ITEMS or not can_fork():
+    if processes <= 1 or len(items) < min_items or not can_fork():
         return [fn(state, items)]
     global _state, _chunks, _next, _reserved
     context = multiprocessing.get_context("fork")

@@ -252,3 +252,33 @@ def test_a_big_registry_parsed_in_parts_gives_what_the_one_piece_parse_gives(tmp
     split = loaded()
     monkeypatch.setattr(load_stage, "_split_registry", lambda path, record: None)
     assert split == loaded() and any("e7" in m or "E 7" in m for m in split[2])
+
+
+def test_a_registry_folder_read_on_every_core_gives_what_reading_each_file_whole_gives(tmp_path, monkeypatch):
+    """Files of a registry folder are read in workers, entry by entry: entries, positions,
+    broken ids and messages must be those of parsing each file whole, in one process."""
+    from builder import load as load_stage
+    from fixtures_site import generated_corpus
+
+    content = generated_corpus(tmp_path / "content", 240, seed=6)
+    events = content / "events.yaml"
+    entries = events.read_text(encoding="utf-8").split("\n- id: ")
+    events.unlink()
+    (content / "events" / "y").mkdir(parents=True)
+    parts = [entries[0]] + ["- id: " + e for e in entries[1:]]
+    for n in range(4):  # four files, the last in a subfolder, one entry broken, one file with a comment first
+        chunk = "\n".join(parts[n::4]).replace("- id: e9\n", "- id: E 9\n")
+        (content / "events" / ("y" if n == 3 else "") / f"{n}.yaml").write_text(
+            ("# part\n" if n == 1 else "") + chunk.rstrip("\n") + "\n", encoding="utf-8")
+
+    def loaded() -> tuple[list, dict, list]:
+        problems = Problems()
+        got = load_stage.load(content, problems, defer_articles=True)
+        return got.registries, got.broken, [d.format() for d in problems.items]
+
+    monkeypatch.setenv("ATHAR_JOBS", "2")
+    by_entry = loaded()
+    monkeypatch.setattr(load_stage, "_entry_runs", lambda path: None)
+    monkeypatch.setenv("ATHAR_JOBS", "1")
+    assert by_entry == loaded()
+    assert len(by_entry[0]["events"]) == 119 and any("E 9" in m for m in by_entry[2])
