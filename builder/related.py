@@ -11,6 +11,7 @@ Nearness in time breaks ties.
 
 from __future__ import annotations
 
+import marshal
 import math
 from collections import defaultdict, deque
 from dataclasses import dataclass
@@ -61,9 +62,9 @@ class RelatedLists(Mapping[str, tuple[Related, ...]]):
 
     __slots__ = ("_scored", "_slugs", "_keys", "_named")
 
-    def __init__(self, scored: dict[str, "Scored"], slugs: Sequence[str], keys: Sequence[tuple[str, str]],
+    def __init__(self, scored: dict[str, bytes], slugs: Sequence[str], keys: Sequence[tuple[str, str]],
                  named: dict[str, tuple[Related, ...]] | None = None):
-        self._scored = scored  # every slug, in corpus order
+        self._scored = scored  # every slug, in corpus order: its Scored list, marshalled (see _related_chunk)
         self._slugs = slugs  # article number -> slug, of the index the numbers come from
         self._keys = keys  # entity rank -> (kind, id), of the same index
         self._named = named or {}  # lists recomputed since, already named
@@ -72,7 +73,7 @@ class RelatedLists(Mapping[str, tuple[Related, ...]]):
         named = self._named.get(slug)
         if named is not None:
             return named
-        return _named(self._scored[slug], self._slugs, self._keys)
+        return _named(marshal.loads(self._scored[slug]), self._slugs, self._keys)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._scored)
@@ -101,7 +102,7 @@ class RelatedLists(Mapping[str, tuple[Related, ...]]):
         numbers = {i for i, slug in enumerate(self._slugs) if slug in wanted}
         found = {slug for slug, named in self._named.items() if any(r.slug in wanted for r in named)}
         for slug, scored in self._scored.items():
-            if slug not in self._named and any(other in numbers for other, _, _ in scored):
+            if slug not in self._named and any(other in numbers for other, _, _ in marshal.loads(scored)):
                 found.add(slug)
         return found
 
@@ -146,13 +147,16 @@ def _named(scored: Scored, slugs: Sequence[str], keys: Sequence[tuple[str, str]]
     return tuple([Related(slugs[other], score, tuple(map(key, shared))) for other, score, shared in scored])
 
 
-def _related_chunk(index: "_IntIndex", numbers: Sequence[int]) -> list[Scored]:
+def _related_chunk(index: "_IntIndex", numbers: Sequence[int]) -> list[bytes]:
     """Related lists of a run of articles (on all cores: the index is inherited by fork).
 
-    They come back as numbers, named by the parent: small to send, and the
-    names are then the corpus's own strings, not a copy per mention.
+    They come back as numbers, named when a page reads them: small to send,
+    and the names are then the corpus's own strings, not a copy per mention.
+    Each list is marshalled: as tuples, the lists of 100,000 articles whose
+    articles share many entities held 160 MB of the build's heap until the
+    end, counted again in every forked render worker; as bytes, a third.
     """
-    return [index.scored(i) for i in numbers]
+    return [marshal.dumps(index.scored(i)) for i in numbers]
 
 
 def update_related(old: RelatedIndex, old_corpus: Corpus, corpus: Corpus, edited: list[str]) -> RelatedIndex:

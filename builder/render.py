@@ -125,7 +125,7 @@ class Links:
         return getattr(self, kind)(ident)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PageTask:
     """One page to render: where it goes, with which template, about what."""
 
