@@ -176,6 +176,7 @@ def _build(options: Options, log: Callable[[str], None] | None, force: bool) -> 
             tasks = plan(corpus, indexes)
             renderer.compile({t.template for t in tasks})
             counts = step("render", lambda: _render(renderer, tasks, tmp))
+            renderer.forget()  # the fragments of every page: hundreds of MB at 100,000 articles
             extras = step("write", lambda: write_files(tmp, extra_files(corpus, indexes, cache_dir, cards),
                                                        static_files(user_templates), helper=jobs() > 1))
             if cards and log:  # not a step of its own: the part of write spent finishing the cards
@@ -220,6 +221,6 @@ def _render_chunk(state: tuple[Renderer, Path], tasks: list[PageTask]) -> int:
     """Render pages and write them into the staging folder (runs in a worker)."""
     renderer, root = state
     for task in tasks:
-        path, data = renderer.render(task)
-        write_file(root, path, data)
+        path, pieces = renderer.render_pieces(task)
+        write_file(root, path, pieces)
     return len(tasks)

@@ -380,8 +380,7 @@ def write_file(root: Path, rel: str, data: Data) -> None:
         if isinstance(data, (bytes, bytearray, memoryview)):
             fh.write(data)
         else:
-            for chunk in data:
-                fh.write(chunk)
+            fh.writelines(data)
 
 
 # O_NOFOLLOW: a symlink planted where a file goes is refused, never followed.

@@ -54,3 +54,51 @@ def test_templates_and_the_ones_they_use_are_compiled_before_any_page(tmp_path, 
     for task in tasks:
         renderer.render(task)
     assert compiled == []
+
+
+def _renderers(tmp_path, files):
+    from builder.indexes import build_indexes
+    from builder.render import Renderer, plan
+    from helpers_corpus import corpus_from
+
+    corpus, problems = corpus_from(tmp_path, files)
+    assert not problems.errors
+    indexes = build_indexes(corpus)
+    return Renderer(corpus, indexes), Renderer(corpus, indexes, text_memo=True), plan(corpus, indexes)
+
+
+def test_long_lists_are_spliced_into_pages_as_bytes_and_read_the_same(tmp_path):
+    """A build writes an entity page's list of cards from the memo's bytes, never decoding it into the page.
+
+    The pages it writes are the same bytes as those rendered whole (as serve renders them).
+    """
+    from fixtures_site import generated_corpus
+    import shutil
+
+    root = generated_corpus(tmp_path / "gen", 40)
+    files = {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    shutil.rmtree(root)
+    spliced, whole, tasks = _renderers(tmp_path, files)
+    pieces_of = {}
+    for task in tasks:
+        path, pieces = spliced.render_pieces(task)
+        assert all(isinstance(p, bytes) for p in pieces)
+        assert b"".join(pieces) == whole.render(task)[1], path
+        assert spliced.render(task)[1] == whole.render(task)[1]
+        pieces_of[task.kind] = max(pieces_of.get(task.kind, 0), len(pieces))
+    assert pieces_of["place"] > 3 and pieces_of["tag"] > 3 and pieces_of["index"] > 3  # lists were spliced
+    assert pieces_of["article"] == 1
+    assert "\ue000" not in "".join(b"".join(spliced.render_pieces(t)[1]).decode() for t in tasks)
+
+
+def test_a_list_inside_a_memoised_fragment_is_part_of_the_fragment(tmp_path):
+    """A fragment is the same on every page, so a list in it is never a mark into one page's splices."""
+    spliced, whole, tasks = _renderers(tmp_path, MINIMAL)
+    articles = list(spliced.corpus.articles.values())
+    source = "{% import '_macros.html' as m %}{{ m.article_list(articles) }}"
+    first = spliced.memo("listing", "all", lambda: spliced.env.from_string(source).render(articles=articles))
+    assert "\ue000" not in str(first) and articles[0].title in first
+    again = whole.memo("listing", "all", lambda: whole.env.from_string(source).render(articles=articles))
+    assert first == again
+    outside = spliced.env.from_string(source).render(articles=articles)  # on a page: spliced
+    assert "\ue000" in outside and articles[0].title not in outside
