@@ -23,6 +23,9 @@ from builder.model import Article, Corpus
 from builder.parallel import collector_paused, map_chunks
 
 MAX_RELATED = 5
+REASONS = 4
+"""Shared entities kept per related article, rarest first: what its page shows as the reason.
+(All of them were over half of the lists' memory on a corpus whose articles name ~40 entities.)"""
 MAX_CANDIDATES = 32
 """Articles scored exactly per article, gathered from its rarest entities first (the
 cost of related stories is about articles x this: 64 took 27 s at 100,000)."""
@@ -47,7 +50,7 @@ class Related(NamedTuple):
 
     slug: str
     score: float
-    shared: tuple[tuple[str, str], ...]  # (kind, id)
+    shared: tuple[tuple[str, str], ...]  # (kind, id): the REASONS rarest shared entities
 
 
 class RelatedLists(Mapping[str, tuple[Related, ...]]):
@@ -314,4 +317,4 @@ class _IntIndex:
             others, shared, score = list(compress(others, keep)), list(compress(shared, keep)), list(compress(score, keep))
         # best score first, then slug (unique: the shared sets are never compared)
         ranked = sorted(zip(map(neg, score), map(self.slugs.__getitem__, others), others, shared))[:MAX_RELATED]
-        return tuple([(other, round(-negated, 6), tuple(sorted(common))) for negated, _, other, common in ranked])
+        return tuple([(other, round(-negated, 6), tuple(sorted(common)[:REASONS])) for negated, _, other, common in ranked])

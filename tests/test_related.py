@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from builder.model import Article, Corpus, Settings
-from builder.related import COMMON_POSTINGS, KIND_WEIGHT, MAX_CANDIDATES, MAX_RELATED, build_related, entity_keys
+from builder.related import COMMON_POSTINGS, KIND_WEIGHT, MAX_CANDIDATES, MAX_RELATED, REASONS, build_related, entity_keys
 from fixtures_site import MINIMAL
 from helpers_corpus import article, corpus_from
 
@@ -170,7 +170,7 @@ def _plain_list(corpus, slug, counts, rank, postings):
         shared = sorted(set(mine) & set(entity_keys(corpus.articles[other])), key=rank.__getitem__)
         weight = math.fsum(KIND_WEIGHT[k] * math.log(1 + total / counts[(k, i)]) for k, i in shared)
         gap = abs((corpus.articles[other].date - me.date).days)
-        scored.append((-weight * (1 + 0.25 / (1 + gap / 30)), other, tuple(shared)))
+        scored.append((-weight * (1 + 0.25 / (1 + gap / 30)), other, tuple(shared[:REASONS])))
     return [(other, -score, shared) for score, other, shared in sorted(scored)[:MAX_RELATED]]
 
 
