@@ -120,3 +120,22 @@ def test_a_quote_written_exactly_picks_its_occurrence_before_runs_of_space_are_f
     body = corpus.articles["one"].body_text
     first, second = corpus.articles["one"].notes
     assert (first.span.start, second.span.start) == (body.index("الناس.  "), body.rindex("الناس. "))
+
+
+def test_articles_share_one_string_per_entity_id_and_one_tag_object(tmp_path):
+    """Articles modelled by different workers point at the registry's own id strings and one Tag per tag."""
+    from builder.build import Options, check
+    from fixtures_site import generated_corpus
+
+    root = generated_corpus(tmp_path / "gen", 300)
+    corpus = check(Options(content=root)).corpus
+    assert corpus is not None
+    keys = {id(k) for registry in (corpus.places, corpus.actors, corpus.events) for k in registry}
+    articles = list(corpus.articles.values())
+    refs = [i for a in articles for i in (*a.place_ids, *a.actor_ids, *a.event_ids, *(e for e, _ in a.claims))]
+    assert refs and all(id(i) in keys for i in refs)
+    tags = {}
+    for a in articles:
+        for t in a.tags:
+            assert tags.setdefault(t, t) is t
+    assert len(tags) > 1
