@@ -204,7 +204,7 @@ class Renderer:
         the lists of each place, actor, event and tag it names): rendering
         them again on every page was much of the cost of entity pages.
         A fragment must depend only on what its key names: ``("article-card",
-        slug)`` on that article, ``("event-line", id)`` on that event,
+        slug)`` on that article, ``("event-item", id)`` on that event,
         ``("event-entry", id)`` on that event and the articles reporting it,
         since :meth:`rebind` forgets exactly the fragments edited articles touch.
 
