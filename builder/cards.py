@@ -20,6 +20,7 @@ into a PNG, so the same card gives the same bytes.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import marshal
@@ -607,6 +608,7 @@ class Background:
         self._paused = context.Value("b", 0, lock=False)
         self._conn, child = context.Pipe()
         self._after = after
+        self._list: str | None = None  # the file of cards handed over (see _listed)
         self._process = context.Process(target=_draw_in_background,
                                         args=(child, folder, self._next, self._stop, self._paused, after), daemon=True)
         self._process.start()
@@ -616,11 +618,25 @@ class Background:
         """Hand over the cards to draw (once)."""
         self.count = len(cards)
         try:
-            # Each card marshalled: as objects, the 150,000 cards of 100,000 articles were
-            # ~115 MB of this process for as long as it draws (through the whole render).
-            self._conn.send([marshal.dumps((c.title, c.kicker, c.footer)) for c in cards])
-        except OSError:  # the process died: the foreground draws them
+            self._conn.send((self._listed(cards), len(cards)))
+        except OSError:  # the process died (or the list could not be written): the foreground draws them
             pass
+
+    def _listed(self, cards: Sequence[Card]) -> str:
+        """The cards written to a file in the card folder, one after the other, for the process to read as it draws.
+
+        Sent through the pipe, the 150,000 cards of 100,000 articles were
+        held by that process for as long as it draws, through the whole
+        render when the build peaks: ~115 MB as objects, ~55 MB marshalled.
+        Read from a file, a card at a time, they take none of its memory.
+        """
+        self.folder.mkdir(parents=True, exist_ok=True)
+        fd, path = tempfile.mkstemp(prefix=".cards-", dir=self.folder)
+        self._list = path
+        with os.fdopen(fd, "wb") as fh:
+            for c in cards:
+                marshal.dump((c.title, c.kicker, c.footer), fh)
+        return path
 
     @contextmanager
     def paused(self) -> Iterator[None]:
@@ -677,6 +693,10 @@ class Background:
         if self._process.is_alive():
             self._process.terminate()
         self._process.join()
+        if self._list is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(self._list)
+            self._list = None
 
 
 def _yield_to_the_build() -> None:
@@ -703,20 +723,21 @@ def _draw_in_background(conn: "multiprocessing.connection.Connection", folder: P
     _yield_to_the_build()
     parent = os.getppid()
     try:
-        cards = conn.recv()
+        listed, count = conn.recv()
+        cards = open(listed, "rb")  # noqa: SIM115 - read to the end below, closed by the with
     except (EOFError, OSError):
         return
     cache = CardCache(folder, processes=1)
-    for i, packed in enumerate(cards):
-        while paused.value:
-            if os.getppid() != parent:  # the build is gone: nobody will resume us
-                return
-            time.sleep(0.01)
-        if i >= stop.value:  # the writer drew this one and all after it
-            break
-        next_card.value = i + 1
-        cache.ensure(Card(*marshal.loads(packed)))
-        cards[i] = None  # drawn: its memory goes back as the drawing goes on
+    with cards:
+        for i in range(count):
+            while paused.value:
+                if os.getppid() != parent:  # the build is gone: nobody will resume us
+                    return
+                time.sleep(0.01)
+            if i >= stop.value:  # the writer drew this one and all after it
+                break
+            next_card.value = i + 1
+            cache.ensure(Card(*marshal.load(cards)))
     conn.send(True)
     if after is not None:
         try:

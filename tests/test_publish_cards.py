@@ -263,3 +263,20 @@ def test_the_background_draws_at_a_lower_priority_than_the_build(tmp_path: Path)
         assert os.getpriority(os.PRIO_PROCESS, 0) == mine  # the build itself keeps its priority
     finally:
         background.close()
+
+
+def test_the_cards_are_handed_over_in_a_file_that_goes_when_the_process_does(tmp_path: Path) -> None:
+    """The background reads the cards from a file as it draws (holding none in memory); close() removes it."""
+    folder = tmp_path / "cards"
+    made = [Card(f"عنوان {n}", "خبر", "athar") for n in range(5)]
+    background = cards.Background(folder)
+    try:
+        with background.paused():
+            background.draw(made)
+            listed = list(folder.glob(".cards-*"))
+            assert len(listed) == 1 and listed[0].stat().st_size > 0
+        background.wait()
+    finally:
+        background.close()
+    assert not list(folder.glob(".cards-*"))
+    assert sorted(p.read_bytes() for p in folder.glob("*.png")) == sorted(draw(c) for c in made)
