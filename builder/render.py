@@ -224,7 +224,8 @@ class Renderer:
                 self._memo_depth -= 1
         return Markup(self._shown(stored))
 
-    def memo_each(self, kind: str, key: str, items: Iterable[Any], macro: Callable[..., Any]) -> Markup:
+    def memo_each(self, kind: str, key: str, items: Iterable[Any], macro: Callable[..., Any],
+                  keep_in_build: bool = True) -> Markup:
         """``memo(kind, item.<key>, macro, item)`` for each item, one per line.
 
         The loop of a long list (10,000 article cards, 5,000 events) in
@@ -237,9 +238,17 @@ class Renderer:
         fragments in its place. A place named by most of 100,000 articles
         lists 80,000 cards: joined, decoded into the page and encoded again,
         that was over 200 MB at once in each process, for one page.
+
+        ``keep_in_build=False``: a build renders these fragments again on
+        each page rather than keep them, for items shown on a few pages
+        only (an event, on the pages of its places and actors: kept, the
+        50,000 events of 100,000 articles were ~30 MB in each process at
+        the build's peak). serve keeps them: a live edit re-renders a
+        place's whole list.
         """
         get = attrgetter(key)
         memo = self._memo
+        keep = keep_in_build or self._splices is None
         shown = []
         self._memo_depth += 1
         try:
@@ -247,7 +256,9 @@ class Renderer:
                 k = (kind, get(item))
                 fragment = memo.get(k)
                 if fragment is None:
-                    fragment = memo[k] = self._kept(str(macro(item)))
+                    fragment = self._kept(str(macro(item)))
+                    if keep:
+                        memo[k] = fragment
                 shown.append(fragment)
         finally:
             self._memo_depth -= 1

@@ -102,3 +102,12 @@ def test_a_list_inside_a_memoised_fragment_is_part_of_the_fragment(tmp_path):
     assert first == again
     outside = spliced.env.from_string(source).render(articles=articles)  # on a page: spliced
     assert "\ue000" in outside and articles[0].title not in outside
+
+
+def test_a_build_renders_event_items_on_each_page_and_serve_keeps_them(tmp_path):
+    spliced, whole, tasks = _renderers(tmp_path, MINIMAL)
+    place = next(t for t in tasks if t.kind == "place" and spliced.indexes.entity_events[("place", t.key)])
+    assert b"".join(spliced.render_pieces(place)[1]) == whole.render(place)[1]
+    assert not any(kind == "event-item" for kind, _ in spliced._memo)
+    assert any(kind == "event-item" for kind, _ in whole._memo)
+    assert any(kind == "article-card" for kind, _ in spliced._memo)
