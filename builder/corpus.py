@@ -7,8 +7,6 @@ Problems are recorded, not raised, so one run reports them all.
 
 from __future__ import annotations
 
-import dataclasses
-
 import hashlib
 import sys
 from datetime import date

@@ -339,10 +339,9 @@ class Renderer:
         for part in parts[1:]:
             number, _, rest = part.partition("\ue001")
             fragments = self._splices[int(number)]
-            for i, fragment in enumerate(fragments):
-                if i:
-                    pieces.append(b"\n")
-                pieces.append(fragment)
+            lines = [b"\n"] * (2 * len(fragments) - 1) if fragments else []
+            lines[::2] = fragments  # fragment, newline, fragment, ...: by C loops (80,000 cards on a page)
+            pieces += lines
             pieces.append(rest.encode("utf-8"))
         self._splices.clear()
         return pieces
