@@ -459,6 +459,10 @@ def cache_key(card: Card) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+FILL_BATCH = 1024
+"""Cards drawn at a time when there is no cache folder to put them in (their PNGs are held until written)."""
+
+
 class CardCache:
     """Cards by content hash in ``folder`` (e.g. ``.athar-cache/cards``); None = no cache."""
 
@@ -478,7 +482,8 @@ class CardCache:
         Without a cache folder, or for a card the cache lost meanwhile, its bytes.
         """
         if self.folder is None:
-            yield from self.pngs(cards)
+            for start in range(0, len(cards), FILL_BATCH):
+                yield from self.pngs(cards[start:start + FILL_BATCH])
             return
         paths = [self.folder / f"{key}.png" for key in map(cache_key, cards)]
         self._fill(cards, paths)
@@ -486,10 +491,16 @@ class CardCache:
             yield Linked(path) if _is_png(path) else self.pngs([card])[0]
 
     def _fill(self, cards: Sequence[Card], paths: Sequence[Path]) -> None:
-        """Put every card in the cache (``paths``: their files): the background's first, then the rest drawn on every core."""
+        """Put every card in the cache (``paths``: their files): the background's first, then the rest drawn on every core.
+
+        The processes drawing them store them and hand back only a count:
+        with no background process (one core, ATHAR_JOBS=1) or after it
+        failed, the PNGs of 150,000 cards came back to this process all
+        at once (over 2 GB at 100,000 articles).
+        """
         self._finish_helper(cards)
-        missing = {path: card for card, path in zip(cards, paths) if not path.is_file()}
-        self.pngs(list(missing.values()))  # drawn and stored
+        missing = list({path: card for card, path in zip(cards, paths) if not path.is_file()}.values())
+        self.drawn += sum(map_chunks(_ensure_chunk, missing, self.folder, self.processes)) if missing else 0
 
     def _finish_helper(self, cards: Sequence[Card]) -> None:
         if self.helper is not None:
@@ -554,6 +565,14 @@ def _cached_png(path: Path, whole: bool) -> bytes | None:
         return None
     finally:
         os.close(fd)
+
+
+def _ensure_chunk(folder: Path, cards: Sequence[Card]) -> int:
+    """Draw and store a chunk of cards (in a worker process when there are many); how many were drawn."""
+    cache = CardCache(folder, processes=1)
+    for card in cards:
+        cache.ensure(card)
+    return cache.drawn
 
 
 def _draw_chunk(_: None, cards: Sequence[Card]) -> list[bytes]:

@@ -280,3 +280,23 @@ def test_the_cards_are_handed_over_in_a_file_that_goes_when_the_process_does(tmp
         background.close()
     assert not list(folder.glob(".cards-*"))
     assert sorted(p.read_bytes() for p in folder.glob("*.png")) == sorted(draw(c) for c in made)
+
+
+def test_cards_missing_from_the_cache_are_stored_by_the_drawers_not_held_here(tmp_path: Path, monkeypatch) -> None:
+    """Without a background process (ATHAR_JOBS=1, or it failed) the cards are drawn straight into the cache.
+
+    The PNGs of 100,000 articles' cards are over 2 GB: they must never come back as one list.
+    """
+    made = [Card(f"عنوان {n}", "خبر", "athar") for n in range(240)]
+    asked: list[int] = []
+    pngs = CardCache.pngs
+    monkeypatch.setattr(CardCache, "pngs", lambda self, cards: asked.append(len(cards)) or pngs(self, cards))
+    cache = CardCache(tmp_path / "cards")
+    linked = list(cache.linked(made + made[:3]))
+    assert all(not isinstance(f, bytes) for f in linked) and asked == []
+    assert cache.drawn == 240 and len(list((tmp_path / "cards").glob("*.png"))) == 240
+    assert [f.read() for f in linked[:2]] == [draw(made[0]), draw(made[1])]
+    monkeypatch.setattr(cards, "FILL_BATCH", 100)
+    assert [len(b) > 0 for b in CardCache(None).linked(made[:5])] == [True] * 5
+    list(CardCache(None).linked(made))
+    assert max(asked) <= 100
