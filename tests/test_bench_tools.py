@@ -77,3 +77,20 @@ def test_partial_dates_are_completed_and_quotes_survive(tmp_path: Path) -> None:
     meta, body = _front_matter(tmp_path / "site" / "content" / "articles" / "other-slug.md")
     assert meta == {"title": 'قال "نعم": هنا', "date": "2017-07-01", "tags": [], "places": [], "actors": [], "events": ["e1"]}
     assert body == "نص.\n"
+
+
+def test_related_bench_times_the_step_on_a_dump_of_a_corpus(tmp_path: Path) -> None:
+    """benchmarks/related_bench.py: dump a corpus's ids and dates once, then time related stories alone."""
+    import subprocess
+
+    script = str(REPO / "benchmarks" / "related_bench.py")
+    dumped = tmp_path / "articles.pkl"
+    done = subprocess.run([sys.executable, script, "dump", str(REPO / "content"), str(dumped)],
+                          capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("dumped 1 articles in "), done.stdout
+    timed = subprocess.run([sys.executable, script, "time", str(dumped), "--parts"],
+                           capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert timed.returncode == 0, timed.stderr
+    lines = [line.rsplit(" ", 2)[0] for line in timed.stdout.splitlines()]
+    assert lines == ["build_related", "index", "scoring on 1 core(s)", "scoring on 2 core(s)"], timed.stdout
