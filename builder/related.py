@@ -5,8 +5,9 @@ neighbours: articles sharing events, places or actors, found through an
 inverted index (entity -> articles), never by comparing all pairs.  A shared
 entity weighs its inverse document frequency, so a rare place counts for
 more than "Syria"; entities are visited rarest first and the candidate list
-is bounded, so the cost per article stays flat as the corpus grows.
-Nearness in time breaks ties.
+is bounded, so the cost per article stays flat as the corpus grows.  When an
+entity's articles are more than the room left, the ones nearest in time are
+taken.  Nearness in time breaks ties.
 """
 
 from __future__ import annotations
@@ -276,6 +277,20 @@ def _nearness_for(span: int) -> Callable[[int], float]:
     return list(map(nearness, range(span + 1))).__getitem__ if span <= NEARNESS_TABLE else nearness
 
 
+def _nearest(post: list[int], i: int, room: int) -> list[int]:
+    """The ``room`` articles of a posting nearest to article ``i`` in time: a window around it.
+
+    Articles are numbered newest first, so a posting is in order of date
+    and ``i`` (which names the entity) is in it.  Taking the posting's first
+    entries instead gave every article the entity's newest ones: at 10,000
+    articles over nine years, candidates 3.3 years away on average, against
+    under one year from the window.
+    """
+    at = bisect_left(post, i)
+    start = max(0, min(at - room // 2, len(post) - room))
+    return post[start:start + room]
+
+
 @dataclass(frozen=True)
 class _IntIndex:
     """The inverted index with articles and entities as integers."""
@@ -310,7 +325,7 @@ class _IntIndex:
             if len(post) <= room:
                 candidates.update(post)
             else:
-                candidates.update(post[:room])
+                candidates.update(_nearest(post, i, room))
                 break
         candidates.discard(i)
         if not candidates:

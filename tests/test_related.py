@@ -157,14 +157,19 @@ def _plain_list(corpus, slug, counts, rank, postings):
     total = len(corpus.articles)
     me = corpus.articles[slug]
     mine = sorted(entity_keys(me), key=rank.__getitem__)
-    candidates: set[str] = set()  # each posting whole while it fits the room left, then its first entries
+    candidates: set[str] = set()  # each posting whole while it fits the room left, then the entries nearest in time
     for key in mine:
-        if len(postings[key]) > COMMON_POSTINGS:
+        posting = postings[key]  # in corpus order: newest first
+        if len(posting) > COMMON_POSTINGS:
             break
         room = MAX_CANDIDATES + 1 - len(candidates)
-        candidates.update(postings[key][:room])
-        if len(postings[key]) > room:
-            break
+        if len(posting) <= room:
+            candidates.update(posting)
+            continue
+        here = posting.index(slug)
+        start = max(0, min(here - room // 2, len(posting) - room))
+        candidates.update(posting[start:start + room])
+        break
     scored = []
     for other in candidates - {slug}:
         shared = sorted(set(mine) & set(entity_keys(corpus.articles[other])), key=rank.__getitem__)
@@ -199,3 +204,19 @@ def test_lists_equal_the_rule_written_plainly(table, monkeypatch):
             want = plain[slug]
             assert [g[0] for g in got] == [w[0] for w in want] and [g[2] for g in got] == [w[2] for w in want], slug
             assert all(abs(g[1] - w[1]) < 1e-6 for g, w in zip(got, want)), slug
+
+
+def test_when_an_entity_names_more_articles_than_the_room_the_nearest_in_time_are_candidates():
+    """80 monthly articles share one place: each one's related are its neighbours in time, not the newest."""
+    articles = {}
+    for n in range(80):
+        day = date(2010 + n // 12, 1 + n % 12, 1)
+        articles[f"m{n:02d}"] = Article(slug=f"m{n:02d}", title="t", date=day, packed=b"", source_path="",
+                                        place_ids=("iraq",))
+    ordered = dict(sorted(articles.items(), key=lambda kv: (-kv[1].date.toordinal(), kv[0])))
+    lists = build_related(Corpus(Settings(title="t"), {}, {}, {}, ordered)).computed
+    assert len(ordered) > MAX_CANDIDATES + 1
+    assert [r.slug for r in lists["m00"]] == ["m01", "m02", "m03", "m04", "m05"]  # the oldest: the next five
+    middle = [r.slug for r in lists["m40"]]  # the middle: two months on each side, then the third on one
+    assert set(middle[:4]) == {"m38", "m39", "m41", "m42"} and middle[4] in ("m37", "m43"), middle
+    assert [r.slug for r in lists["m79"]] == ["m78", "m77", "m76", "m75", "m74"]  # the newest: the five before
