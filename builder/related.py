@@ -190,7 +190,7 @@ def update_related(old: RelatedIndex, old_corpus: Corpus, corpus: Corpus, edited
         touched |= keys_before[slug] | keys_after[slug]
     number = {slug: i for i, slug in enumerate(index.slugs)}
     affected = {number[slug] for slug in edited}
-    affected.update(index.naming({index.rank[key] for key in touched if key in index.rank}))
+    affected.update(index.naming({index.rank[kind][ident] for kind, ident in touched if ident in index.rank[kind]}))
     fresh = {index.slugs[i]: index.related(i) for i in sorted(affected)}
     return RelatedIndex(old.computed.replaced(fresh, index.slugs), backlinks)
 
@@ -221,11 +221,10 @@ def _int_index(corpus: Corpus) -> "_IntIndex":
     del counted
     keys = [(kind, ident) for _, kind, ident in ranked]
     counts = [count for count, _, _ in ranked]
-    rank = dict(zip(keys, range(len(keys))))
-    rank_of = {kind: {} for kind, _ in fields}
+    rank: dict[str, dict[str, int]] = {kind: {} for kind, _ in fields}
     for r, (_, kind, ident) in enumerate(ranked):
-        rank_of[kind][ident] = r
-    ranks = [map(map, repeat(rank_of[kind].__getitem__), named[kind]) for kind, _ in fields]
+        rank[kind][ident] = r
+    ranks = [map(map, repeat(rank[kind].__getitem__), named[kind]) for kind, _ in fields]
     own = list(map(array, repeat("i"), map(sorted, map(chain, *ranks))))
     proposing = bisect_left(counts, COMMON_POSTINGS + 1)  # ranks below this propose candidates
     postings: list[list[int]] = [[] for _ in range(proposing)]
@@ -302,7 +301,7 @@ class _IntIndex:
     weight: list[float]  # entity rank -> weight
     days: array[int]  # article -> its date as a day number
     keys: list[tuple[str, str]]  # entity rank -> (kind, id)
-    rank: dict[tuple[str, str], int]  # (kind, id) -> entity rank
+    rank: dict[str, dict[str, int]]  # kind -> id -> entity rank
     nearness: Callable[[int], float]  # days apart -> factor of the score (see :func:`nearness`)
 
     def related(self, i: int) -> tuple[Related, ...]:
