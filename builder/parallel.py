@@ -57,11 +57,14 @@ def can_fork() -> bool:
 
 
 def map_chunks(fn: Callable[[Any, Sequence[T]], R], items: Sequence[T], state: Any, processes: int | None = None,
-               min_items: int = MIN_ITEMS) -> list[R]:
+               min_items: int = MIN_ITEMS, parent_works: bool = True) -> list[R]:
     """``[fn(state, chunk) for chunk in chunks(items)]``, in order, over a process pool.
 
     ``fn`` must be a module-level function (it is pickled by name); below
     ``min_items`` items (fewer where each is a lot of work) one process does all.
+    ``parent_works=False`` leaves all chunks to forked workers, for work
+    whose memory (a library it imports) should not stay in the parent and
+    so in every process forked from it later.
     """
     processes = processes or jobs()
     if processes <= 1 or len(items) < min_items or not can_fork():
@@ -70,17 +73,18 @@ def map_chunks(fn: Callable[[Any, Sequence[T]], R], items: Sequence[T], state: A
     context = multiprocessing.get_context("fork")
     size = -(-len(items) // (processes * CHUNKS_PER_PROCESS))
     _state, _chunks = state, [items[i:i + size] for i in range(0, len(items), size)]
-    _reserved = processes - 1  # chunk j < _reserved is the first of pool task j; the parent starts at _reserved
+    workers = processes - 1 if parent_works else processes
+    _reserved = workers  # chunk j < _reserved is the first of pool task j; the parent starts at _reserved
     _next = context.Value("q", processes)
     already_frozen = gc.get_freeze_count() > 0  # the build freezes after each step (builder.build)
     gc.freeze()  # workers then share the heap: collections in them no longer copy every page
     release_memory()  # pages freed but kept by malloc would be counted again in every worker
     try:
-        with context.Pool(processes - 1, initializer=_quiet_worker) as pool:
+        with context.Pool(workers, initializer=_quiet_worker) as pool:
             # One task per chunk, so results come back as they are made (a worker does not hold
             # its share of the corpus to the end); a task finding no chunk left returns nothing.
             theirs = pool.map_async(_call, [(fn, j) for j in range(len(_chunks))], chunksize=1)
-            done = dict(_take_chunks(fn, processes - 1))  # the parent works too: one heap fewer
+            done = dict(_take_chunks(fn, workers) if parent_works else ())  # the parent works too: one heap fewer
             done.update(found for found in theirs.get() if found is not None)
             return [done[i] for i in range(len(_chunks))]
     finally:

@@ -179,13 +179,12 @@ def _plain_list(corpus, slug, counts, rank, postings):
     return [(other, -score, shared) for score, other, shared in sorted(scored)[:MAX_RELATED]]
 
 
-@pytest.mark.parametrize("table", [True, False], ids=["nearness-looked-up", "nearness-computed"])
-def test_lists_equal_the_rule_written_plainly(table, monkeypatch):
+@pytest.mark.parametrize("cells", [1, 1 << 22], ids=["an-article-a-batch", "all-in-one-batch"])
+def test_lists_equal_the_rule_written_plainly(cells, monkeypatch):
     """Random corpora with common and rare entities, ties in time and more candidates than the bound."""
     from builder import related
 
-    if not table:  # dates centuries apart: nearness is computed, not read from a table
-        monkeypatch.setattr(related, "NEARNESS_TABLE", 10)
+    monkeypatch.setattr(related, "MARK_CELLS", cells)  # how articles are batched never changes a list
     for seed in range(4):
         rng = random.Random(seed)
         articles = {}
@@ -220,3 +219,46 @@ def test_when_an_entity_names_more_articles_than_the_room_the_nearest_in_time_ar
     middle = [r.slug for r in lists["m40"]]  # the middle: two months on each side, then the third on one
     assert set(middle[:4]) == {"m38", "m39", "m41", "m42"} and middle[4] in ("m37", "m43"), middle
     assert [r.slug for r in lists["m79"]] == ["m78", "m77", "m76", "m75", "m74"]  # the newest: the five before
+
+
+_SCORE_IN_PROCESSES = r"""
+import json, random, sys
+from datetime import date
+from builder.model import Article, Corpus, Settings
+from builder.parallel import can_fork
+from builder.related import build_related
+forks = can_fork()
+rng = random.Random(7)
+articles = {}
+for n in range(600):
+    articles[f"a{n:03d}"] = Article(slug=f"a{n:03d}", title="t", date=date(2017, 1 + n % 12, 1 + n % 28), packed=b"",
+                                    source_path="", place_ids=tuple(sorted({f"p{rng.randrange(80)}" for _ in range(6)})),
+                                    actor_ids=tuple(sorted({f"x{rng.randrange(9)}" for _ in range(2)})))
+corpus = Corpus(Settings(title="t"), {}, {}, {}, articles)
+lists = build_related(corpus).computed
+print(json.dumps({"forks": forks, "numpy_in_parent": "numpy" in sys.modules, "lists": {s: [list(r) for r in lists[s]] for s in lists}}))
+"""
+
+
+def test_scoring_runs_in_workers_and_agrees_with_one_process():
+    """Scored on two processes, the lists equal one process's, and numpy stays out of the parent.
+
+    The parent's heap is inherited by every process forked later (the
+    render workers), so a library imported only to score would be counted
+    once more in each of them.
+    """
+    import json
+    import os
+    import subprocess
+    import sys
+
+    def run(jobs: str) -> dict:
+        env = {**os.environ, "ATHAR_JOBS": jobs}
+        done = subprocess.run([sys.executable, "-c", _SCORE_IN_PROCESSES], env=env, capture_output=True, text=True,
+                              check=True)
+        return json.loads(done.stdout)
+
+    one, two = run("1"), run("2")
+    assert one["lists"] == two["lists"] and sum(map(len, one["lists"].values())) > 2000
+    assert one["numpy_in_parent"]  # one process scores in the parent
+    assert two["numpy_in_parent"] is not two["forks"]
