@@ -402,10 +402,13 @@ def _locate(entry: dict[str, Any], flat: FlatText, text: str, what: str, problem
     العراقي), and only when it has none, where its text occurs inside
     words.  A numbered ``occurrence`` counts every place the text occurs,
     as the content model and event and note quotes count it, so a corpus
-    valid by the letter of the contract is never refused.  A quote that
-    picks one occurrence counts those written exactly as the quote (white
-    space included) when there are any, and else those equal to it with
-    runs of white space taken as one space (a quote copied across a line).
+    valid by the letter of the contract is never refused.  Occurrences are
+    counted as a reader counts them on the page, where a line break or a
+    run of spaces shows as one space: ``occurrence: 3`` is the third, even
+    when the source wraps a line inside the second (counting only those
+    written exactly as the quote put the mark on the fourth, silently).
+    A quote without ``occurrence`` that occurs several times that way, but
+    once exactly as written (spaces and line breaks included), picks that one.
     """
     quote = entry["quote"]
     occurrence = entry.get("occurrence", "all" if default_all else None)
@@ -431,10 +434,10 @@ def _locate(entry: dict[str, Any], flat: FlatText, text: str, what: str, problem
         return []
     if occurrence == "all":
         return found
-    exact = [(a, b) for a, b in found if text[a:b] == quote]
-    if exact:  # a quote picking one occurrence is first read as written, spaces and line breaks included
-        found = exact
     if occurrence is None:
+        exact = [(a, b) for a, b in found if text[a:b] == quote]
+        if len(exact) == 1:  # read as written, spaces and line breaks included, it picks one
+            found = exact
         if len(found) > 1:
             given = " and ".join(k for k in ("prefix", "suffix") if entry.get(k))
             problems.error(loc, f"{what} quote «{quote}» occurs {len(found)} times" + (f" with that {given}" if given else ""),

@@ -1,5 +1,7 @@
 """The corpus stage resolves ids, anchors quotes and orders articles."""
 
+import pytest
+
 from fixtures_site import MINIMAL
 from helpers_corpus import article, corpus_from
 
@@ -114,12 +116,32 @@ def test_a_quote_written_exactly_picks_its_occurrence_before_runs_of_space_are_f
     files = dict(MINIMAL)
     files["articles/one.md"] = "---\ntitle: t\ndate: 2017-07-11\n---\nعاد الناس.  وعاد مئات ثم عاد الناس. وعاد مئات\n"
     files["articles/one.yaml"] = ("notes:\n  - quote: 'الناس.  وعاد مئات'\n    text: مسافتان\n"
-                                  "  - quote: 'الناس. وعاد'\n    suffix: ''\n    prefix: ' '\n    occurrence: 1\n    text: مسافة\n")
+                                  "  - quote: 'الناس. وعاد'\n    suffix: ''\n    prefix: ' '\n    occurrence: 2\n    text: مسافة\n")
     corpus, problems = corpus_from(tmp_path, files)
     assert not problems.errors, [d.format() for d in problems.errors]
     body = corpus.articles["one"].body_text
     first, second = corpus.articles["one"].notes
     assert (first.span.start, second.span.start) == (body.index("الناس.  "), body.rindex("الناس. "))
+
+
+@pytest.mark.parametrize("kind", ["notes", "mentions"])
+def test_a_numbered_occurrence_counts_the_occurrences_a_reader_sees_across_line_breaks(tmp_path, kind):
+    """The source wraps a line inside the second occurrence: occurrence 3 is still the third one on the page."""
+    files = dict(MINIMAL)
+    body = "دخل الجيش العراقي الموصل في الصباح، ثم انسحب الجيش\nالعراقي منها ظهراً، وعاد الجيش العراقي إليها مساءً.\n"
+    files["articles/one.md"] = "---\ntitle: t\ndate: 2017-07-11\n---\n" + body
+    entry = "  - ref: actor:isis\n" if kind == "mentions" else "  - text: ملاحظة\n"
+    files["articles/one.yaml"] = (f"{kind}:\n{entry}    quote: الجيش العراقي\n    occurrence: 3\n"
+                                  f"{entry}    quote: الجيش العراقي\n    occurrence: 2\n")
+    corpus, problems = corpus_from(tmp_path, files)
+    assert not problems.errors, [d.format() for d in problems.errors]
+    text = corpus.articles["one"].body_text
+    if kind == "notes":
+        starts = [n.span.start for n in corpus.articles["one"].notes]
+    else:
+        starts = [s.start for s in corpus.articles["one"].spans if s.kind == "actor"]
+    second, third = text.index("الجيش\nالعراقي"), text.rindex("الجيش العراقي")
+    assert sorted(starts) == [second, third]
 
 
 def test_articles_share_one_string_per_entity_id_and_one_tag_object(tmp_path):
