@@ -150,6 +150,7 @@ class Mark:
     close_tag: str
     is_link: bool = False
     after: str = ""  # HTML placed right after the span's end (a note marker)
+    unlinked: tuple[str, str] | None = None  # a link's tags where it cannot be one (inside another link)
 
 
 def mark_spans(fragment: str, marks: Sequence[Mark]) -> str:
@@ -159,7 +160,8 @@ def mark_spans(fragment: str, marks: Sequence[Mark]) -> str:
     run is wrapped in its marks, longest outermost.  A link never goes
     inside another link (HTML forbids it): the outer link wins, and a link
     the text itself holds is always outer (a marker link that would follow
-    a span ending inside it follows the text's link instead).  One sweep
+    a span ending inside it follows the text's link instead); an inner link
+    is still marked, with its ``unlinked`` tags where it has them.  One sweep
     from start to end keeps the active marks, so the cost grows with the
     text plus the marks, not their product.
     """
@@ -206,13 +208,15 @@ def _outer_first(m: Mark) -> tuple[int, int]:
 
 
 def _wrap(escaped: str, active: list[Mark], in_link: bool = False) -> str:
-    opened: list[Mark] = []
+    opened: list[tuple[str, str]] = []
     for m in active:
         if m.is_link and in_link:
+            if m.unlinked:
+                opened.append(m.unlinked)
             continue
         in_link = in_link or m.is_link
-        opened.append(m)
-    return "".join(m.open_tag for m in opened) + escaped + "".join(m.close_tag for m in reversed(opened))
+        opened.append((m.open_tag, m.close_tag))
+    return "".join(tag for tag, _ in opened) + escaped + "".join(tag for _, tag in reversed(opened))
 
 
 def strip_tags(fragment: str) -> str:

@@ -424,8 +424,9 @@ def _marks(article: Article, corpus: Corpus, links: Links) -> list[Mark]:
 
     Every mark carries ``data-ann`` (its key in the page's annotation data,
     see :func:`_annotation_data`) so the page script can show what it is on
-    hover, focus or tap.  Places and actors are links; event and note spans
-    (which may be cut into several ``<mark>`` pieces) get one empty,
+    hover, focus or tap.  Places and actors are links (inside a link of
+    the text, or of a longer mention, a span marked alike); event and note
+    spans (which may be cut into several ``<mark>`` pieces) get one empty,
     focusable marker link after them, numbered by CSS from ``data-n``: the
     article's text stays exactly the source text.
     """
@@ -438,11 +439,12 @@ def _marks(article: Article, corpus: Corpus, links: Links) -> list[Mark]:
             entity = corpus.places[span.ref] if span.kind == "place" else corpus.actors[span.ref]
             label = html.escape(f"{KIND_LABELS[span.kind]}: {entity.name}")
             auto = " m-auto" if span.auto else ""
+            attributes = f'class="m m-{span.kind}{auto}" title="{label}" data-ann="{key}"'
             marks.append(Mark(
                 span.start, span.end,
                 f'<a class="m m-{span.kind}{auto}" href="{links.entity(span.kind, span.ref)}" title="{label}" '
                 f'data-ann="{key}">',
-                "</a>", is_link=True,
+                "</a>", is_link=True, unlinked=(f"<span {attributes}>", "</span>"),
             ))
         elif span.kind == "event":
             event = corpus.events[span.ref]

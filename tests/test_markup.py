@@ -47,12 +47,13 @@ def test_overlapping_marks_nest_properly_and_links_never_nest():
 
 
 
-def test_a_mention_inside_a_link_of_the_text_is_not_a_second_link():
+def test_a_mention_inside_a_link_of_the_text_is_marked_but_not_a_second_link():
     html = render_markdown("قال [الجيش السوري](https://example.org/x) إن الموصل")
     text = plain_text(html)
     at = text.index("الجيش")
     marks = [
-        Mark(at, at + len("الجيش السوري"), '<a class="m" href="/actors/syrian-army/">', "</a>", is_link=True),
+        Mark(at, at + len("الجيش السوري"), '<a class="m" href="/actors/syrian-army/">', "</a>", is_link=True,
+             unlinked=('<span class="m">', "</span>")),
         Mark(at, at + len("الجيش"), "<mark>", "</mark>", after='<a class="r"></a>'),
         Mark(text.index("الموصل"), len(text), '<a class="m" href="/places/mosul/">', "</a>", is_link=True),
     ]
@@ -61,9 +62,24 @@ def test_a_mention_inside_a_link_of_the_text_is_not_a_second_link():
     checker.feed(out)
     assert checker.ok and not checker.stack, out
     assert plain_text(out) == text
-    assert '<mark>الجيش</mark> السوري</a><a class="r"></a>' in out  # the marker follows the text's link
+    # marked as a span, and the marker follows the text's link
+    assert '<span class="m"><mark>الجيش</mark></span><span class="m"> السوري</span></a><a class="r"></a>' in out
     assert '<a class="m" href="/places/mosul/">الموصل</a>' in out  # outside it, mentions are links again
     assert "/actors/syrian-army/" not in out
+
+
+def test_a_mention_inside_a_longer_mention_is_marked_inside_its_link():
+    html = render_markdown("التحالف الدولي ضد داعش")
+    text = plain_text(html)
+    marks = [
+        Mark(0, len(text), '<a class="m" href="/actors/coalition/">', "</a>", is_link=True,
+             unlinked=('<span class="m">', "</span>")),
+        Mark(text.index("داعش"), len(text), '<a class="m" href="/actors/isis/">', "</a>", is_link=True,
+             unlinked=('<span class="m isis">', "</span>")),
+    ]
+    out = mark_spans(html, marks)
+    assert out == ('<p><a class="m" href="/actors/coalition/">التحالف الدولي ضد </a>'
+                   '<a class="m" href="/actors/coalition/"><span class="m isis">داعش</span></a></p>')
 
 
 from hypothesis import given, settings, strategies as st

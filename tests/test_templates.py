@@ -239,3 +239,17 @@ def test_a_claim_that_differs_is_flagged_in_the_article(small_site):
     text, _ = parse(small_site, "articles/one/index.html")
     events = text[text.index('id="events-h"'):]
     assert '<span class="claimed differs">يذكر المقال تاريخًا مختلفًا: <time datetime="2017-06">' in events
+
+
+def test_a_mention_inside_a_link_of_the_text_is_marked_with_its_annotation(tmp_path):
+    """[عن الموصل](url) with a mention of Mosul: the text's link stays the only link, the mention a marked span."""
+    files = {**TWO_ARTICLES, "articles/two.md": "---\ntitle: مقال ثان\ndate: 2017-08-01\n---\n"
+                                                  "عن [مدينة الموصل](https://example.org/mosul) مرة أخرى.\n",
+             "articles/two.yaml": "mentions:\n  - ref: place:mosul\n    quote: الموصل\n"}
+    out = tmp_path / "site"
+    result = build(Options(content=write_content(tmp_path / "content", files), output=out, templates=TEMPLATES))
+    assert not result.problems.errors, [d.format() for d in result.problems.errors]
+    text, page = parse(out, "articles/two/index.html")
+    assert ('<a href="https://example.org/mosul" rel="noopener noreferrer nofollow">مدينة '
+            '<span class="m m-place" title="مكان: الموصل" data-ann="place:mosul">الموصل</span></a>') in text
+    assert "place:mosul" in json.loads(page.scripts["annotation-data"])
