@@ -93,14 +93,45 @@ def _unsanitized(text: str) -> str:
     return _MARKDOWN.convert(text)
 
 
-_MARKDOWN = _markdown.Markdown(output_format="html")
+ASCII_SPACE = " \t\n\r\f\v"
+"""What a paragraph is trimmed of at its start: CommonMark's spaces, not a no-break space of the source."""
+
+
+class _Block(str):
+    """A block whose ``lstrip()`` trims ASCII white space only.
+
+    Python-Markdown starts each paragraph with ``block.lstrip()``, which
+    also drops a no-break space (U+00A0) or an ideographic space opening
+    it: the seed's paragraph "\u00a0شهد عام 2017" lost a character of
+    the source, which the builder must never rewrite.
+    """
+
+    def lstrip(self, chars: str | None = None) -> str:
+        return str.lstrip(self, ASCII_SPACE if chars is None else chars)
+
+
+class _Paragraphs(_markdown.blockprocessors.ParagraphProcessor):
+    """Python-Markdown's paragraphs, trimmed at their start as CommonMark does (see :class:`_Block`)."""
+
+    def run(self, parent: object, blocks: list[str]) -> None:
+        blocks[0] = _Block(blocks[0])
+        super().run(parent, blocks)  # type: ignore[arg-type]
+
+
+def _markdown_converter() -> _markdown.Markdown:
+    converter = _markdown.Markdown(output_format="html")
+    converter.parser.blockprocessors.register(_Paragraphs(converter.parser), "paragraph", 10)
+    return converter
+
+
+_MARKDOWN = _markdown_converter()
 
 
 def _plain_paragraphs(text: str) -> str:
     text = _SPACE_ONLY_LINES.sub("", text)
-    blocks = [b.lstrip() for b in re.split(r"\n\n+", text.strip("\n"))]
+    blocks = [b.lstrip(ASCII_SPACE) for b in re.split(r"\n\n+", text.strip("\n"))]
     return "\n".join(
-        f"<p>{html.escape(b, quote=False).replace(chr(0xA0), '&nbsp;')}</p>" for b in blocks if b
+        f"<p>{html.escape(b, quote=False).replace(chr(0xA0), '&nbsp;')}</p>" for b in blocks if b.strip()
     )
 
 
