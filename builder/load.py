@@ -113,16 +113,22 @@ def _load_site(path: Path, problems: Problems) -> dict[str, Any]:
     return validate(SITE, data, Loc(path, 1, 1), problems) or {}
 
 
-def _yaml_file(path: Path, problems: Problems) -> Any:
-    """Read and parse one YAML file; None (with a recorded problem) if unusable."""
+def _yaml_file(path: Path, problems: Problems, may_be_empty: bool = False) -> Any:
+    """Read and parse one YAML file; None (with a recorded problem) if unusable.
+
+    ``may_be_empty``: a file that is empty or holds only comments is None
+    with no problem (an annotation file or a registry with nothing in it
+    yet, say "# to do": nothing, not a mistake).
+    """
     text = read_text(path, problems)
     if text is None:
         return None
     if not text.strip():
-        problems.error(Loc(path, 1, 1), "file is empty", "remove the file or fill it in")
+        if not may_be_empty:
+            problems.error(Loc(path, 1, 1), "file is empty", "remove the file or fill it in")
         return None
     data = parse_yaml(text, Loc(path), problems)
-    if data is None and not problems.errors_for(path):
+    if data is None and not problems.errors_for(path) and not may_be_empty:
         problems.error(Loc(path, 1, 1), "file holds no YAML value (only comments?)", "remove the file or fill it in")
     return data
 
@@ -180,9 +186,10 @@ def _load_registry(root: Path, name: str, record: Record, problems: Problems, co
 
 def _registry_file(path: Path, record: Record, problems: Problems, content: Content) -> list[dict[str, Any]]:
     """One registry file, parsed whole and checked."""
-    data = _yaml_file(path, problems)
+    data = _yaml_file(path, problems, may_be_empty=True)
     if data is None:
-        content.unreadable.add(record.name)
+        if problems.errors_for(path):
+            content.unreadable.add(record.name)
         return []
     if not isinstance(data, LList):
         problems.error(Loc(path, 1, 1), f"{path.name} must be a list of {record.name} entries, not {describe(data)}",
@@ -429,7 +436,7 @@ def _load_article(path: Path, problems: Problems, content: Content) -> ArticleSo
     ann_path = _annotation_path(path, problems)
     annotations: dict[str, Any] = {}
     if ann_path is not None:
-        raw = _yaml_file(ann_path, problems)
+        raw = _yaml_file(ann_path, problems, may_be_empty=True)
         if raw is not None:
             annotations = validate(ANNOTATIONS, raw, Loc(ann_path, 1, 1), problems) or {}
     content.broken.get("article", set()).discard(path.stem)

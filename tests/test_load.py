@@ -188,6 +188,18 @@ def test_registry_folders_are_read_and_located(tmp_path):
                      "  hint: use lowercase ASCII letters, digits and '-' only, e.g. 'raqqa'"]
 
 
+@pytest.mark.parametrize("empty", ["", "\n\n", "# annotations to do\n", "\ufeff# يتبع\r\n"],
+                         ids=["empty", "blank-lines", "comment", "bom-crlf-comment"])
+def test_annotation_and_registry_files_with_nothing_in_them_yet_are_no_mistake(tmp_path, empty):
+    """A researcher's "# to do" file means no entries; site.yaml with nothing is still an error (it needs a title)."""
+    found = diagnose(tmp_path, {
+        "articles/two.md": "---\ntitle: مقال ثان\ndate: 2017-07-12\n---\nنص\n", "articles/two.yaml": empty,
+        "actors/more.yaml": empty, "actors/isis.yaml": MINIMAL["actors.yaml"], "actors.yaml": None,
+    })
+    assert [d for d in found if "error" in d] == []
+    assert diagnose(tmp_path / "site", {"site.yaml": empty.replace("\ufeff", "")}) != []
+
+
 def test_every_problem_is_reported_in_one_run(tmp_path):
     found = diagnose(tmp_path, {
         "site.yaml": "title: x\nnumerals: arabic\n",
