@@ -14,8 +14,10 @@ nothing else, so templates stay free of logic.
 * With ``hijri: true``, a date also shows its Hijri date in the Umm
   al-Qura calendar (``hijridate``), in parentheses: a day as a day
   (16 شوال 1438 هـ), a month as the Hijri month or months it overlaps
-  (شوال–ذو القعدة 1438 هـ).  A year, or a range with a less precise end, has
-  no Hijri form: it would claim a precision the source does not have.
+  (شوال–ذو القعدة 1438 هـ), and so does a range with an end known only
+  to the month (16 January – April 2013).  A year, or a range with an end
+  known only to the year, has no Hijri form: it would claim a precision
+  the source does not have.
   Dates outside the tables (before 1924 or after 2077) show none.
 """
 
@@ -115,6 +117,8 @@ class Formatter:
             return ""
         if start.day and end.day:
             return self._hijri_days(start.first_day(), end.first_day())
+        if start.month and end.month:  # a day to a month, or months: the Hijri months it overlaps
+            return self._hijri_months(start.first_day(), end.last_day())
         return ""
 
     def _hijri_day(self, h: tuple[int, int, int], with_year: bool = True) -> str:

@@ -87,10 +87,16 @@ def test_hijri_beside_a_month_names_the_months_it_overlaps() -> None:
     assert f.hijri(parse_span("2017-09")) == "ذو الحجة 1438 – محرم 1439 هـ"
 
 
-def test_no_hijri_for_a_year_or_a_vague_range() -> None:
+def test_no_hijri_for_a_year_or_a_range_known_to_the_year() -> None:
     f = fmt(hijri=True)
     assert f.date(parse_span("2017")) == "2017"
-    assert f.hijri(parse_span({"start": "2017-07", "end": "2017-08-31"})) == ""
+    assert f.hijri(parse_span({"start": "2017-07-10", "end": "2018"})) == ""
+
+
+def test_a_range_known_to_the_month_names_the_hijri_months_it_overlaps() -> None:
+    f = fmt(hijri=True)
+    assert f.hijri(parse_span({"start": "2017-07", "end": "2017-08-31"})) == "شوال–ذو الحجة 1438 هـ"
+    assert f.hijri(parse_span({"start": "2013-01-16", "end": "2013-04"})) == "ربيع الأول–جمادى الآخرة 1434 هـ"
 
 
 def test_hijri_beside_a_range_of_days() -> None:
