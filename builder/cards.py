@@ -45,7 +45,7 @@ from PIL import Image, ImageChops, ImageDraw, ImageFont
 
 from builder.deflate import NAME as DEFLATE, zlib
 from builder.parallel import map_chunks
-from builder.write import Linked
+from builder.write import PUBLISHED_MODE, Linked
 
 WIDTH, HEIGHT = 1200, 630
 FONTS = Path(__file__).resolve().parent / "fonts"
@@ -557,8 +557,12 @@ def _cached_png(path: Path, whole: bool) -> bytes | None:
     except OSError:
         return None
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
             return None
+        if stat.S_IMODE(mode) != PUBLISHED_MODE:  # published by a hard link: a card of an older athar was 0600
+            with contextlib.suppress(OSError):  # another user's cache: published as it is
+                os.fchmod(fd, PUBLISHED_MODE)
         with os.fdopen(os.dup(fd), "rb") as fh:
             data = fh.read() if whole else fh.read(len(PNG_SIGNATURE))
         return data if data.startswith(PNG_SIGNATURE) else None
@@ -590,6 +594,7 @@ def _store(path: Path, data: bytes) -> None:
         return
     try:
         with os.fdopen(fd, "wb") as fh:
+            os.fchmod(fh.fileno(), PUBLISHED_MODE)  # mkstemp's 0600 would be published with the hard link
             fh.write(data)
         os.replace(tmp, path)
     except OSError:

@@ -368,10 +368,10 @@ def write_file(root: Path, rel: str, data: Data) -> None:
         except OSError:  # another file system, no hard links, or already there: copy
             data = data.read()
     try:
-        fd = os.open(target, _WRITE_FLAGS, 0o644)
+        fd = os.open(target, _WRITE_FLAGS, PUBLISHED_MODE)
     except FileNotFoundError:  # a folder known to this process was removed meanwhile (serve)
         _known_dirs.pop(str(root), None)
-        fd = os.open(_target(root, rel), _WRITE_FLAGS, 0o644)
+        fd = os.open(_target(root, rel), _WRITE_FLAGS, PUBLISHED_MODE)
     except OSError as exc:
         if exc.errno == errno.ELOOP:  # the file itself is a symlink
             raise ValueError(f"output path {rel!r} escapes the output folder") from exc
@@ -382,6 +382,22 @@ def write_file(root: Path, rel: str, data: Data) -> None:
         else:
             fh.writelines(data)
 
+
+def _umask() -> int:
+    """This process's umask (read by setting it and setting it back, once, at import)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+PUBLISHED_MODE = 0o644 & ~_umask()
+"""The mode of every file of the site: what write_file's os.open gives a new file.
+
+Files that come from elsewhere (share cards hard-linked from the cache,
+made by mkstemp with mode 0600) are given it too: a site copied to a web
+server with its modes (rsync -a, cp -a, a tar file) must be readable by
+the server's user, not only by the one who built it.
+"""
 
 # O_NOFOLLOW: a symlink planted where a file goes is refused, never followed.
 _WRITE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import stat
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -88,6 +89,15 @@ def test_every_page_is_arabic_right_to_left(bundled_site):
     for page in html_pages(bundled_site):
         head = page.read_text(encoding="utf-8")[:300]
         assert '<html lang="ar" dir="rtl">' in head, page
+
+
+def test_every_file_and_folder_of_the_site_is_readable_by_everyone(bundled_site):
+    """Hosts copy a site with its modes (rsync -a, a tar file) and serve it as another user."""
+    modes = {}
+    for path in [bundled_site, *bundled_site.rglob("*")]:
+        modes.setdefault(stat.S_IMODE(path.lstat().st_mode), []).append(path.relative_to(bundled_site).as_posix())
+    assert any(p.endswith("card.png") for p in modes.get(0o644, [])), "share cards are part of the site"
+    assert {m: p[:3] for m, p in modes.items() if m not in (0o644, 0o755)} == {}
 
 
 @pytest.mark.parametrize("registry,folder", [("places", "places"), ("actors", "actors"), ("events", "events")])

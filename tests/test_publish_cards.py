@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import os
+import stat
 import time
 import unicodedata
 from pathlib import Path
@@ -14,7 +16,7 @@ from PIL import Image, ImageChops, ImageDraw, ImageFont
 from builder import cards
 from builder.cards import (BOLD, HEIGHT, MARGIN_START, REGULAR, WIDTH, Card, CardCache, draw, fit_title, mirror_pairs,
                            order, visual)
-from builder.write import Linked
+from builder.write import PUBLISHED_MODE, Linked, _umask, write_file
 from fixtures_site import CONTENT
 
 TITLE = "عمليات تحرير الموصل والرقة مزقت أوصال دولة الخلافة المزعومة"
@@ -192,6 +194,23 @@ def test_published_cards_are_the_cache_files_in_order(tmp_path: Path) -> None:
     again = CardCache(tmp_path)
     assert [f.read() for f in again.linked([b])] == [draw(b)] and again.drawn == 0
     assert list(CardCache(None).linked([a])) == [draw(a)]  # no cache: the bytes
+
+
+def test_published_cards_are_readable_by_everyone_like_the_pages(tmp_path: Path) -> None:
+    """A site copied with its modes (rsync -a) is served by another user: a 0600 card would be refused."""
+    a, b = Card("أ", "مقال"), Card("ب", "حدث")
+    cache = CardCache(tmp_path)
+    (linked_a,) = cache.linked([a])
+    assert stat.S_IMODE(linked_a.source.stat().st_mode) == PUBLISHED_MODE == 0o644 & ~_umask()
+    assert PUBLISHED_MODE & 0o044 == 0o044  # the tests run with the usual umask
+    (linked_b,) = cache.linked([b])
+    os.chmod(linked_b.source, 0o600)  # a card stored by an older athar (mkstemp's mode)
+    (again,) = CardCache(tmp_path).linked([b])
+    assert stat.S_IMODE(again.source.stat().st_mode) == PUBLISHED_MODE
+    root = tmp_path / "site"
+    root.mkdir()
+    write_file(root, "a/card.png", linked_a)
+    assert stat.S_IMODE((root / "a" / "card.png").stat().st_mode) == PUBLISHED_MODE
 
 
 def test_the_background_draws_nothing_while_paused_and_everything_after(tmp_path: Path) -> None:
