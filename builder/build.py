@@ -218,9 +218,11 @@ def _render(renderer: Renderer, tasks: list[PageTask], root: Path) -> list[int]:
 
 
 def _render_chunk(state: tuple[Renderer, Path], tasks: list[PageTask]) -> int:
-    """Render pages and write them into the staging folder (runs in a worker)."""
+    """Render pages, and the files made with them, into the staging folder (runs in a worker); how many files."""
     renderer, root = state
+    files = 0
     for task in tasks:
-        path, pieces = renderer.render_pieces(task)
-        write_file(root, path, pieces)
-    return len(tasks)
+        for path, pieces in renderer.render_files(task):
+            write_file(root, path, pieces)
+            files += 1
+    return files

@@ -135,10 +135,13 @@ class Session:
         state.renderer.rebind(corpus, indexes, edited)  # only articles changed: other fragments stay
         update = Update()
         for task in tasks:
-            path, data = state.renderer.render(task)
+            (path, data), *companions = state.renderer.render_files(task)
             update.pages_rendered += 1
             if self._write_if_changed(path, data):
                 update.pages_written.append(path)
+            for path, data in companions:  # an article's citation files
+                if self._write_if_changed(path, data):
+                    update.extras_written.append(path)
         update.pages_seconds = time.perf_counter() - start
         if pages_done is not None:
             pages_done()

@@ -106,6 +106,8 @@ class CiteBlock:
     bib_href: str
     json_name: str
     bib_name: str
+    json_path: str  # where the files are in the site (see Publisher.page_files)
+    bib_path: str
 
 
 class Publisher:
@@ -209,8 +211,23 @@ class Publisher:
                     self.fmt.date(a.retrieved) if a.retrieved else "")
 
     def _cite_block(self, a: Article) -> CiteBlock:
-        return CiteBlock(self._citation(a), self.links.url(P.cite_json(a.slug)), self.links.url(P.cite_bib(a.slug)),
-                         f"{a.slug}.json", f"{a.slug}.bib")
+        json_path, bib_path = P.cite_json(a.slug), P.cite_bib(a.slug)
+        return CiteBlock(self._citation(a), self.links.url(json_path), self.links.url(bib_path),
+                         f"{a.slug}.json", f"{a.slug}.bib", json_path, bib_path)
+
+    @staticmethod
+    def page_files(extra: dict[str, Any]) -> list[tuple[str, bytes]]:
+        """The files made with a page, from what :meth:`page_context` gave it: an article's citation files.
+
+        They are the citation the page shows, so they are written with the
+        page (on every core, and again exactly when the page is), rather
+        than made a second time after all the pages on one core.
+        """
+        block: CiteBlock | None = extra.get("cite")
+        if block is None:
+            return []
+        return [(block.json_path, block.citation.csl_json.encode("utf-8")),
+                (block.bib_path, block.citation.bibtex.encode("utf-8"))]
 
     # -------------------------------------------------------------- files
 
@@ -222,11 +239,7 @@ class Publisher:
         if self.urls.absolute:
             yield P.SITEMAP, sitemap(self._sitemap_pages())
         yield P.ROBOTS, robots(self.urls)
-        yield from data_files(corpus, timeline, self.urls)
-        for a in corpus.articles.values():
-            citation = self._citation(a)
-            yield P.cite_json(a.slug), citation.csl_json.encode("utf-8")
-            yield P.cite_bib(a.slug), citation.bibtex.encode("utf-8")
+        yield from data_files(corpus, timeline, self.urls)  # (an article's citation files go with its page)
         yield from self.card_files()
 
     def _sitemap_pages(self) -> list[tuple[str, date | None]]:

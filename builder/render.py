@@ -317,10 +317,14 @@ class Renderer:
     def render(self, task: PageTask) -> Output:
         """The bytes of one page."""
         path, pieces = self.render_pieces(task)
-        return path, pieces[0] if len(pieces) == 1 else b"".join(pieces)
+        return path, _joined(pieces)
 
     def render_pieces(self, task: PageTask) -> tuple[str, list[bytes]]:
         """One page as pieces of bytes to write one after the other: its text, and the lists spliced into it."""
+        return self.render_files(task)[0]
+
+    def render_files(self, task: PageTask) -> list[tuple[str, list[bytes]]]:
+        """A page as pieces (see :meth:`render_pieces`), then the files made with it (an article's citations)."""
         tpl = self.templates.get(task.template)
         if tpl is None:
             tpl = self.templates[task.template] = self.env.get_template(task.template)
@@ -328,11 +332,11 @@ class Renderer:
         if self._splices is not None:
             self._splices.clear()
         context = self.context(task)
-        context.update(self.publisher.page_context(page_url, task.template, context))
+        extra = self.publisher.page_context(page_url, task.template, context)
+        context.update(extra)
         text = tpl.render(page_path=page_url, **context)
-        if not self._splices:
-            return task.path, [text.encode("utf-8")]
-        return task.path, self._spliced(text)
+        page = [text.encode("utf-8")] if not self._splices else self._spliced(text)
+        return [(task.path, page), *((path, [data]) for path, data in self.publisher.page_files(extra))]
 
     def _spliced(self, text: str) -> list[bytes]:
         """The page's text with each list's mark replaced by its fragments, one per line."""
@@ -386,8 +390,13 @@ def render(corpus: Corpus, indexes: Indexes, user_templates: Path | None = None)
     """Yield every file of the site, in a stable order (one process)."""
     renderer = Renderer(corpus, indexes, user_templates)
     for task in plan(corpus, indexes):
-        yield renderer.render(task)
+        for path, pieces in renderer.render_files(task):
+            yield path, _joined(pieces)
     yield from extra_files(corpus, indexes)
+
+
+def _joined(pieces: list[bytes]) -> bytes:
+    return pieces[0] if len(pieces) == 1 else b"".join(pieces)
 
 
 def extra_files(corpus: Corpus, indexes: Indexes, cache_dir: Path | None = None,

@@ -8,6 +8,7 @@ csv, json) rather than by comparing strings.
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import re
@@ -23,7 +24,7 @@ from builder.indexes import build_indexes
 from builder.jsonld import Describer
 from builder.permalink import PublicURLs
 from builder.publish import Publisher, publish_outputs
-from builder.render import Links, json_script
+from builder.render import Links, Renderer, json_script, plan, render
 from fixtures_site import MINIMAL
 from helpers_corpus import corpus_from
 from tools import REPO
@@ -288,8 +289,14 @@ def test_publishing_outputs_are_byte_identical_across_builds(tmp_path: Path) -> 
 
 # ---------------------------------------------------------------- citations
 
+def site_files(tmp_path: Path) -> dict[str, bytes]:
+    """Every file of the site, pages and what is made with them included."""
+    corpus, indexes, _, _ = site(tmp_path)
+    return {path: data if isinstance(data, bytes) else b"".join(data) for path, data in render(corpus, indexes)}
+
+
 def test_citations_in_csl_json_and_bibtex(tmp_path: Path) -> None:
-    files = outputs(tmp_path)
+    files = site_files(tmp_path)
     items = json.loads(files["articles/one/cite.json"])
     original, page = items
     assert original["type"] == "article-newspaper"
@@ -325,6 +332,20 @@ def test_citation_text_names_the_original_and_the_annotated_copy(tmp_path: Path)
     assert [p for p, ltr in block.citation.segments if ltr] == ["https://example.com/news/1",
                                                                 "https://example.org/athar-test/articles/one/"]
     assert block.bib_href == "/athar-test/articles/one/cite.bib"
+
+
+def test_citation_files_are_made_with_the_article_page_and_hold_what_it_shows(tmp_path: Path) -> None:
+    corpus, indexes, _, _ = site(tmp_path)
+    renderer = Renderer(corpus, indexes)
+    task = next(t for t in plan(corpus, indexes) if t.path == "articles/one/index.html")
+    (page, pieces), *companions = renderer.render_files(task)
+    assert page == task.path and [p for p, _ in companions] == ["articles/one/cite.json", "articles/one/cite.bib"]
+    shown = html.unescape(b"".join(pieces).decode("utf-8"))
+    for _, (data,) in companions:
+        assert data.decode("utf-8").strip() in shown
+    assert not [p for p, _ in publish_outputs(corpus, indexes) if p.endswith(("cite.json", "cite.bib"))]
+    others = [t for t in plan(corpus, indexes) if t.kind != "article"]
+    assert all(len(renderer.render_files(t)) == 1 for t in others)
 
 
 def test_json_script_is_what_pages_embed(tmp_path: Path) -> None:
