@@ -455,6 +455,7 @@ def _fingerprint() -> str:
     return "|".join([str(CARD_VERSION), *parts])
 
 
+@lru_cache(maxsize=1 << 15)  # a preview session links every card again after each edit
 def cache_key(card: Card) -> str:
     payload = json.dumps([_fingerprint(), asdict(card), WIDTH, HEIGHT], ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()

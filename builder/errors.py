@@ -109,6 +109,14 @@ class ContentError(Exception):
         self.problems = problems
 
 
+class Interrupted(Exception):
+    """Work given up because newer work came: a live update's data files, when another edit arrives.
+
+    Raised between pieces of work by whoever was handed an ``interrupted``
+    callable that now returns True; nothing half-made is left behind.
+    """
+
+
 class UsageError(Exception):
     """The command was used wrongly (exit 2)."""
 

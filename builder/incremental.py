@@ -16,18 +16,19 @@ build.  A test compares the result with a fresh full build, byte for byte.
 from __future__ import annotations
 
 import dataclasses
+import filecmp
 import gc
 import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from builder import corpus as corpus_stage
 from builder import load as load_stage
 from builder.build import Options, Result, build
 from builder.deflate import zlib
-from builder.errors import ContentError, Problems
+from builder.errors import ContentError, Interrupted, Problems
 from builder.indexes import Indexes, update_indexes
 from builder.model import Article, Corpus, Tag
 from builder.related import entity_keys, update_related
@@ -49,6 +50,7 @@ class Update:
     extras_written: list[str] = field(default_factory=list)
     pages_seconds: float = 0.0  # edit detected -> affected pages on disk
     total_seconds: float = 0.0  # ... -> search and data files on disk too
+    interrupted: bool = False  # the search and data files were left for the next update (see Session.update)
 
 
 @dataclass
@@ -89,11 +91,17 @@ class Session:
         _settle()
         return result
 
-    def update(self, changed: Iterable[Path], pages_done: Callable[[], None] | None = None) -> Update | None:
+    def update(self, changed: Iterable[Path], pages_done: Callable[[], None] | None = None,
+               interrupted: Callable[[], bool] | None = None) -> Update | None:
         """Apply edits of article files; None when a full build is needed instead.
 
         ``pages_done`` is called once the affected pages are on disk, before
         the search and data files are rewritten (the preview reloads then).
+        Those take seconds at 10,000 articles (the whole search index and
+        corpus.json), and a second save in the meantime had to wait for
+        them: ``interrupted`` is asked between pieces of that work, and once
+        it returns True (another edit came) the files are left for the next
+        update, which makes them all again from its own corpus.
         """
         start = time.perf_counter()
         state = self.state
@@ -142,17 +150,31 @@ class Session:
             for path, data in companions:  # an article's citation files
                 if self._write_if_changed(path, data):
                     update.extras_written.append(path)
+        state.corpus, state.indexes = corpus, indexes  # what the pages show: the next edit starts from here
         update.pages_seconds = time.perf_counter() - start
         if pages_done is not None:
             pages_done()
-        indexes = dataclasses.replace(indexes, search_files=list(build_search(corpus)))
-        for path, data in extra_files(corpus, indexes, cache_dir_for(self.options.output)):
+        try:
+            self._write_extras(corpus, indexes, update, interrupted)
+        except Interrupted:
+            update.interrupted = True
+        update.total_seconds = time.perf_counter() - start
+        if not update.interrupted:  # the next update settles: the edit that interrupted this one waits
+            _settle()
+        return update
+
+    def _write_extras(self, corpus: Corpus, indexes: Indexes, update: Update,
+                      interrupted: Callable[[], bool] | None) -> None:
+        """The search and data files of ``corpus``, each written if it changed; see :meth:`update`."""
+        search = build_search(corpus, interrupted=interrupted)  # on all cores, or here in runs when interruptible
+        for path, data in extra_files(corpus, indexes, cache_dir_for(self.options.output), search=search):
+            if interrupted is not None:
+                if interrupted():
+                    raise Interrupted
+                if not isinstance(data, (bytes, Linked)):  # corpus.json, streamed: tens of MB
+                    data = _until(interrupted, data)
             if self._write_if_changed(path, data):
                 update.extras_written.append(path)
-        state.corpus, state.indexes = corpus, indexes
-        update.total_seconds = time.perf_counter() - start
-        _settle()
-        return update
 
     def _article_files(self, changed: Iterable[Path]) -> list[Path] | None:
         """The edited articles' .md files, or None if anything else changed."""
@@ -180,7 +202,7 @@ class Session:
         if isinstance(data, Linked):  # a share card in the cache
             data = data.read()
         elif not isinstance(data, bytes):  # a download streamed in pieces
-            data = b"".join(data)
+            return self._write_streamed_if_changed(rel, data)
         target = Path(self.options.output) / safe_relpath(rel)
         signature = _signature(data)
         if self.state.written.get(rel) == signature and _holds(target, data):
@@ -191,6 +213,43 @@ class Session:
         os.replace(tmp, target)
         self.state.written[rel] = signature
         return True
+
+
+    def _write_streamed_if_changed(self, rel: str, pieces: Iterable[bytes]) -> bool:
+        """:meth:`_write_if_changed` for a file made in pieces (corpus.json: over 100 MB at 10,000 articles).
+
+        The pieces go to the temporary file as they come, so an interruption
+        between two (see :func:`_until`) costs nothing more, and the file is
+        never held whole; it replaces the old one only if it differs.
+        """
+        assert self.state is not None
+        target = Path(self.options.output) / safe_relpath(rel)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.athar-tmp")
+        size, crc = 0, 0
+        try:
+            with open(tmp, "wb") as fh:
+                for piece in pieces:
+                    fh.write(piece)
+                    size, crc = size + len(piece), zlib.crc32(piece, crc)
+            signature = (size, crc)
+            if self.state.written.get(rel) == signature and target.is_file() and filecmp.cmp(tmp, target, shallow=False):
+                tmp.unlink()
+                return False
+            os.replace(tmp, target)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        self.state.written[rel] = signature
+        return True
+
+
+def _until(interrupted: Callable[[], bool], pieces: Iterable[bytes]) -> Iterator[bytes]:
+    """The pieces of a streamed file, raising :class:`Interrupted` between two once ``interrupted`` says so."""
+    for piece in pieces:
+        if interrupted():
+            raise Interrupted
+        yield piece
 
 
 def _signature(data: bytes) -> tuple[int, int]:

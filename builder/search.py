@@ -38,10 +38,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from itertools import chain, filterfalse
 from operator import sub
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 from builder import jsonsafe
 from builder.arabic import WORD, normalize, search_stem
+from builder.errors import Interrupted
 from builder.markup import plain_text
 from builder.model import Article, Corpus
 from builder.parallel import map_chunks
@@ -138,16 +139,26 @@ def index_keys(text: str, cache: dict[str, tuple[str, ...]]) -> set[str]:
     return set(chain.from_iterable(map(cache.__getitem__, tokens)))
 
 
-def build_index(docs: list[SearchDoc], processes: int | None = None) -> SearchIndex:
+INTERRUPTIBLE_RUN = 256
+"""Documents indexed between two looks at ``interrupted`` (a few tens of milliseconds)."""
+INTERRUPTIBLE_KEYS = 1024
+"""Index keys turned into JSON between two looks at ``interrupted``."""
+
+
+def build_index(docs: list[SearchDoc], processes: int | None = None,
+                interrupted: Callable[[], bool] | None = None) -> SearchIndex:
     """Postings of every key: documents where it is in the title, and the others.
 
     Folding and stemming every word of the corpus is the slow part, so
     contiguous runs of documents are indexed on all cores and their
-    postings joined in order (each list stays sorted by document).
+    postings joined in order (each list stays sorted by document).  With
+    ``interrupted`` (a live update, which a newer edit supersedes) the runs
+    are indexed here one after the other, and :class:`Interrupted` is
+    raised between two of them once it returns True.
     """
     title: dict[str, Postings] = defaultdict(_postings)
     other: dict[str, Postings] = defaultdict(_postings)
-    for part_title, part_other in map_chunks(_index_chunk, range(len(docs)), docs, processes):
+    for part_title, part_other in _index_runs(docs, processes, interrupted):
         for key, numbers in part_title.items():
             title[key].extend(numbers)
         for key, numbers in part_other.items():
@@ -155,6 +166,17 @@ def build_index(docs: list[SearchDoc], processes: int | None = None) -> SearchIn
     empty = _postings()
     keys = sorted(set(title) | set(other))
     return SearchIndex(tuple(docs), {k: (title.get(k, empty), other.get(k, empty)) for k in keys})
+
+
+def _index_runs(docs: list[SearchDoc], processes: int | None, interrupted: Callable[[], bool] | None
+                ) -> Iterator[tuple[dict[str, Postings], dict[str, Postings]]]:
+    if interrupted is None:
+        yield from map_chunks(_index_chunk, range(len(docs)), docs, processes)
+        return
+    for start in range(0, len(docs), INTERRUPTIBLE_RUN):
+        if interrupted():
+            raise Interrupted
+        yield _index_chunk(docs, range(start, min(start + INTERRUPTIBLE_RUN, len(docs))))
 
 
 def _postings() -> Postings:
@@ -225,20 +247,26 @@ def _kind_ranges(docs: tuple[SearchDoc, ...]) -> dict[str, list[int]]:
     return ranges
 
 
-def index_files(index: SearchIndex, consume: bool = False) -> Iterator[tuple[str, bytes]]:
+def index_files(index: SearchIndex, consume: bool = False,
+                interrupted: Callable[[], bool] | None = None) -> Iterator[tuple[str, bytes]]:
     """The files of a search index, as (path, bytes), in a stable order.
 
     Made one at a time: the article texts alone are the size of the corpus.
     ``consume``: empty ``index.postings`` while they are turned into JSON,
     each list let go once written down (100,000 articles: both at once
-    were 400 MB more at the peak of the build).
+    were 400 MB more at the peak of the build).  ``interrupted`` as in
+    :func:`build_index`, asked every :data:`INTERRUPTIBLE_KEYS` keys.
     """
     postings = index.postings
     entries = {}
-    for k in list(postings):
+    for n, k in enumerate(list(postings)):
+        if interrupted is not None and n % INTERRUPTIBLE_KEYS == 0 and interrupted():
+            raise Interrupted
         t, o = postings.pop(k) if consume else postings[k]
         entries[k] = _dump(k) + b":" + _dump([_deltas(t), _deltas(o)])
     shards = list(term_shards(entries))
+    if interrupted is not None and interrupted():
+        raise Interrupted
     docs = index.docs
     root = {
         "version": 2,
@@ -259,6 +287,10 @@ def index_files(index: SearchIndex, consume: bool = False) -> Iterator[tuple[str
             yield f"search/text/{n}.json", _dump(doc.shown())
 
 
-def build_search(corpus: Corpus, processes: int | None = None) -> Iterator[tuple[str, bytes]]:
-    """The search index files, as (path, bytes), made as they are consumed; ``processes`` as in builder.parallel."""
-    return index_files(build_index(search_docs(corpus), processes), consume=True)
+def build_search(corpus: Corpus, processes: int | None = None,
+                 interrupted: Callable[[], bool] | None = None) -> Iterator[tuple[str, bytes]]:
+    """The search index files, as (path, bytes), made as they are consumed.
+
+    ``processes`` as in builder.parallel; ``interrupted`` as in :func:`build_index`.
+    """
+    return index_files(build_index(search_docs(corpus), processes, interrupted), consume=True, interrupted=interrupted)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import html
 import mimetypes
 import posixpath
+import queue
 import sys
 import threading
 from dataclasses import dataclass, field
@@ -266,23 +267,64 @@ def host_warning(host: str) -> str:
             "other machines; use the default 127.0.0.1 unless you mean to share it")
 
 
-def watch_and_rebuild(paths: list[Path], rebuild: Callable[[set[Path]], None], stop: threading.Event) -> None:
-    """Rebuild whenever files under ``paths`` change (debounced by watchfiles), naming the files."""
+def watch_and_rebuild(paths: list[Path], rebuild: Callable[[set[Path], Callable[[], bool]], None],
+                      stop: threading.Event) -> None:
+    """Rebuild whenever files under ``paths`` change (debounced by watchfiles), naming the files.
+
+    A thread watches and queues the changes, so that a rebuild can tell that
+    newer ones wait (its second argument returns True then) and leave what
+    they would redo anyway: a live update stops making the search and data
+    files, and the next edit's pages are written at once, not seconds later.
+    Changes queued meanwhile are applied together.
+    """
     import watchfiles
 
     existing = [str(p) for p in paths if p.exists()]
-    for changes in watchfiles.watch(*existing, stop_event=stop, debounce=200, step=50):
-        rebuild({Path(path) for _, path in changes})
+    pending: queue.SimpleQueue[set[Path] | None] = queue.SimpleQueue()
+
+    def watch() -> None:
+        try:
+            for changes in watchfiles.watch(*existing, stop_event=stop, debounce=200, step=50):
+                pending.put({Path(path) for _, path in changes})
+        finally:
+            pending.put(None)  # stopped (or failed): the loop below ends too
+
+    threading.Thread(target=watch, name="athar-watch", daemon=True).start()
+    while (changed := _next_changes(pending, stop)) is not None:
+        rebuild(changed, lambda: not pending.empty())
 
 
-def _live_update(session, changed: set[Path], state: PreviewState) -> bool:  # type: ignore[no-untyped-def]
+def _next_changes(pending: "queue.SimpleQueue[set[Path] | None]", stop: threading.Event) -> set[Path] | None:
+    """Every change queued, merged, waiting for one; None once watching stopped."""
+    changed: set[Path] | None = None
+    while changed is None:
+        if stop.is_set():
+            return None
+        try:
+            changed = pending.get(timeout=0.5)  # a timeout: Ctrl-C is not held up by the wait
+        except queue.Empty:
+            continue
+        if changed is None:
+            return None
+    while not pending.empty():
+        more = pending.get()
+        if more is None:
+            return None
+        changed |= more
+    return changed
+
+
+def _live_update(session, changed: set[Path], state: PreviewState,  # type: ignore[no-untyped-def]
+                 interrupted: Callable[[], bool] | None = None) -> bool:
     """Rewrite just the pages an edit of articles touches; False when a full build is needed."""
-    update = session.update(changed, pages_done=state.finished)  # pages first: the browser reloads now
+    update = session.update(changed, pages_done=state.finished,  # pages first: the browser reloads now
+                            interrupted=interrupted)
     if update is None:
         return False
+    files = ("search and data files left for the next edit, which came meanwhile" if update.interrupted
+             else f"{len(update.extras_written)} data files, {update.total_seconds * 1000:.0f} ms in all")
     print(f"athar: updated {len(update.pages_written)} of {update.pages_rendered} affected pages in "
-          f"{update.pages_seconds * 1000:.0f} ms ({len(update.extras_written)} data files, "
-          f"{update.total_seconds * 1000:.0f} ms in all)", file=sys.stderr)
+          f"{update.pages_seconds * 1000:.0f} ms ({files})", file=sys.stderr)
     return True
 
 
@@ -301,9 +343,9 @@ def serve(options, host: str = "127.0.0.1", port: int = 8000, watch: bool = True
 
     session = Session(options)
 
-    def rebuild(changed: set[Path] | None = None) -> None:
+    def rebuild(changed: set[Path] | None = None, interrupted: Callable[[], bool] | None = None) -> None:
         try:
-            if changed and _live_update(session, changed, state):
+            if changed and _live_update(session, changed, state, interrupted):
                 return
             result = session.build()
         except ContentError as exc:

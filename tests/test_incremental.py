@@ -98,3 +98,53 @@ def test_successive_updates_forget_the_fragments_of_edited_articles(tmp_path):
         live, full = _tree(tmp_path / "live"), _tree(tmp_path / f"full{n}")
         assert [k for k in full if live.get(k) != full[k]] == [], (n, slug)
         assert prefix in (tmp_path / "live/articles/index.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("after_checks", [0, 3, 40])
+def test_an_interrupted_update_leaves_the_data_files_to_the_next_which_makes_the_site_whole(
+        tmp_path, monkeypatch, after_checks):
+    """Another save while the search and data files are made: the pages are done, the files wait for the next update.
+
+    ``after_checks``: how many looks at ``interrupted`` pass before it says
+    stop: at once, inside the search index (runs of 10 documents here), or
+    among the data files.
+    """
+    monkeypatch.setattr("builder.search.INTERRUPTIBLE_RUN", 10)
+    content = _generate(tmp_path / "content", 60)
+    session = Session(Options(content=content, output=tmp_path / "live"))
+    session.build()
+    looks = []
+
+    def interrupted() -> bool:
+        looks.append(1)
+        return len(looks) > after_checks
+
+    _edit(content / "articles/a000005.md", 'title: "', 'title: "أولاً: ')
+    first = session.update([content / "articles/a000005.md"], interrupted=interrupted)
+    assert first is not None and first.interrupted
+    assert "أولاً: " in (tmp_path / "live/articles/a000005/index.html").read_text(encoding="utf-8")
+    assert not any(p.endswith(".athar-tmp") for p in _tree(tmp_path / "live"))
+    _edit(content / "articles/a000008.md", 'title: "', 'title: "ثانياً: ')
+    second = session.update([content / "articles/a000008.md"], interrupted=lambda: False)
+    assert second is not None and not second.interrupted
+    build(Options(content=content, output=tmp_path / "full"))
+    live, full = _tree(tmp_path / "live"), _tree(tmp_path / "full")
+    assert sorted(live) == sorted(full)
+    assert [k for k in full if live[k] != full[k]] == []
+    assert any(p.startswith("search/") for p in second.extras_written)  # the first title is in the index now
+
+
+def test_an_interruptible_search_index_is_the_one_made_on_all_cores(tmp_path, monkeypatch):
+    from builder.errors import Interrupted
+    from builder.search import build_index, search_docs
+
+    content = _generate(tmp_path / "content", 60)
+    corpus = build(Options(content=content, output=tmp_path / "site")).corpus
+    docs = search_docs(corpus)
+    monkeypatch.setattr("builder.search.INTERRUPTIBLE_RUN", 7)  # many runs, the last one short
+    assert len(docs) % 7 and len(docs) > 70
+    parallel = build_index(docs, processes=2)
+    runs = build_index(docs, interrupted=lambda: False)
+    assert runs.docs == parallel.docs and runs.postings == parallel.postings
+    with pytest.raises(Interrupted):
+        build_index(docs, interrupted=lambda: True)

@@ -201,3 +201,46 @@ def test_the_preview_listens_on_loopback_unless_told_and_warns_when_told():
 def test_content_type_helper():
     assert content_type(Path("a.html")) == "text/html; charset=utf-8"
     assert content_type(Path("a.bin")) == "application/octet-stream"
+
+
+def test_a_rebuild_hears_of_newer_changes_and_the_next_gets_them_all(tmp_path, monkeypatch):
+    """Changes are watched while a rebuild runs: it can stop early, and what came meanwhile is applied together."""
+    import queue as queue_module
+
+    import watchfiles
+
+    batches: queue_module.SimpleQueue = queue_module.SimpleQueue()
+
+    def fake_watch(*paths, stop_event, debounce, step):
+        assert paths == (str(tmp_path),)
+        while not stop_event.is_set():
+            try:
+                yield batches.get(timeout=0.05)
+            except queue_module.Empty:
+                continue
+
+    monkeypatch.setattr(watchfiles, "watch", fake_watch)
+    stop = threading.Event()
+    calls: list[tuple[set[Path], bool]] = []
+
+    def rebuild(changed: set[Path], interrupted) -> None:
+        if not calls:  # the first rebuild is slow: two more saves come while it runs
+            assert interrupted() is False
+            batches.put({("modified", str(tmp_path / "b.md"))})
+            batches.put({("modified", str(tmp_path / "c.md"))})
+            for _ in range(200):
+                if interrupted():
+                    break
+                threading.Event().wait(0.01)
+            threading.Event().wait(0.5)  # the watcher hands over the second save too (it takes ~0.05 s)
+        calls.append((changed, interrupted()))
+        if len(calls) == 2:
+            stop.set()
+
+    batches.put({("modified", str(tmp_path / "a.md"))})
+    watcher = threading.Thread(target=serve.watch_and_rebuild, args=([tmp_path], rebuild, stop))
+    watcher.start()
+    watcher.join(timeout=10)
+    assert not watcher.is_alive()
+    assert calls[0] == ({tmp_path / "a.md"}, True)  # it was told that newer changes wait
+    assert calls[1][0] == {tmp_path / "b.md", tmp_path / "c.md"}  # both, in one rebuild
