@@ -29,9 +29,9 @@ from builder import load as load_stage
 from builder.build import Options, Result, build
 from builder.deflate import zlib
 from builder.errors import ContentError, Interrupted, Problems
-from builder.indexes import Indexes, update_indexes
+from builder.indexes import Indexes, build_indexes, update_indexes
 from builder.model import Article, Corpus, Tag
-from builder.related import entity_keys, update_related
+from builder.related import build_related, entity_keys, update_related
 from builder.search import build_search
 from builder.publish import cache_dir_for
 from builder.render import PageTask, Renderer, extra_files, plan
@@ -112,13 +112,17 @@ class Session:
         old = state.corpus
         articles = dict(old.articles)
         edited: list[str] = []
+        added: dict[Path, str] = {}  # new articles' files and slugs
         for md in mds:
-            slug = state.slugs[md]
+            slug = state.slugs.get(md)
             article = self._reload(md, old, problems)
-            if article is None or article.slug != slug:
+            if article is None or (slug is not None and article.slug != slug) or (
+                    slug is None and (article.slug in articles or article.slug in added.values())):
                 if problems.errors:
                     raise ContentError(problems)
-                return None
+                return None  # a changed slug, or a new article's taken: the full build says which
+            if slug is None:
+                added[md] = slug = article.slug
             articles[slug] = article
             edited.append(slug)
         known = set(articles)
@@ -129,7 +133,7 @@ class Session:
         if problems.errors:
             raise ContentError(problems)
         corpus = _with_articles(old, articles)
-        if all(_outline(old.articles[slug]) == _outline(corpus.articles[slug]) for slug in edited):
+        if not added and all(_outline(old.articles[slug]) == _outline(corpus.articles[slug]) for slug in edited):
             # Only the text changed (no title, date, tag, entity, claim or link): no index moves,
             # and only the articles' own pages show it.
             indexes = state.indexes
@@ -141,6 +145,7 @@ class Session:
                 state.tasks = plan(corpus, indexes)  # pages came or went, or moved
             tasks = _affected_pages(old, state.indexes, corpus, indexes, edited, state.tasks)
         state.renderer.rebind(corpus, indexes, edited)  # only articles changed: other fragments stay
+        state.slugs.update(added)
         update = Update()
         for task in tasks:
             (path, data), *companions = state.renderer.render_files(task)
@@ -177,7 +182,7 @@ class Session:
                 update.extras_written.append(path)
 
     def _article_files(self, changed: Iterable[Path]) -> list[Path] | None:
-        """The edited articles' .md files, or None if anything else changed."""
+        """The edited or added articles' .md files, or None if anything else changed (or an article went)."""
         assert self.state is not None or True
         folder = (Path(self.options.content) / "articles").resolve()
         mds = set()
@@ -186,8 +191,8 @@ class Session:
             if path.suffix not in ARTICLE_SUFFIXES or folder not in path.parents:
                 return None
             md = path.with_suffix(".md")
-            if self.state is None or md not in self.state.slugs or not md.is_file():
-                return None  # a new or deleted article: the full build handles it
+            if self.state is None or not md.is_file():
+                return None  # a deleted article (its pages must go), or annotations before their text: a full build
             mds.add(md)
         return sorted(mds) or None
 
@@ -280,8 +285,9 @@ def _settle() -> None:
 
 
 def _with_articles(old: Corpus, articles: dict[str, Article]) -> Corpus:
-    if all(old.articles[slug].date == a.date and old.articles[slug].tags == a.tags
-           for slug, a in articles.items() if a is not old.articles[slug]):
+    if len(articles) == len(old.articles) and all(
+            old.articles[slug].date == a.date and old.articles[slug].tags == a.tags
+            for slug, a in articles.items() if a is not old.articles[slug]):
         return dataclasses.replace(old, articles=articles)  # same order (newest first, then slug), same tags
     ordered = sorted(articles.values(), key=lambda a: (-a.date.toordinal(), a.slug))
     tags: dict[str, Tag] = {}
@@ -292,9 +298,23 @@ def _with_articles(old: Corpus, articles: dict[str, Article]) -> Corpus:
 
 
 def _reindex(old: Corpus, old_indexes: Indexes, corpus: Corpus, edited: list[str]) -> Indexes:
-    """All indexes of the new corpus; related stories updated, not recomputed."""
+    """All indexes of the new corpus; related stories updated, not recomputed (but for a new article)."""
+    if any(slug not in old.articles for slug in edited):  # every article gains a candidate: computed again
+        return build_indexes(corpus, related=build_related(corpus), search=False)
     related = update_related(old_indexes.related, old, corpus, edited)
     return update_indexes(old_indexes, old, corpus, edited, related)  # search follows the pages
+
+
+def _reporting(indexes: Indexes, event_id: str) -> list[str]:
+    """The articles reporting an event, in the order its structured data lists them (see builder.jsonld)."""
+    entry = indexes.timeline.by_event.get(event_id)
+    return [r.slug for r in entry.reports] if entry else []
+
+
+def _nothing_of(article: Article) -> Article:
+    """An article as it was before it was written: in no list, naming nothing (for :func:`_affected_pages`)."""
+    return dataclasses.replace(article, title="", source=None, tags=(), claims=(), related=(), place_ids=(),
+                               actor_ids=(), event_ids=(), mentions=0)
 
 
 def _outline(article: Article) -> tuple[object, ...]:
@@ -336,8 +356,10 @@ def _affected_pages(old: Corpus, old_indexes: Indexes, corpus: Corpus, indexes: 
     """Every page that can show something of the edited articles (a superset of what changed)."""
     wanted: set[tuple[str, str]] = set()
     index_pages: set[str] = set()
+    events: set[str] = set()
     for slug in edited:
-        before, after = old.articles[slug], corpus.articles[slug]
+        after = corpus.articles[slug]
+        before = old.articles.get(slug) or _nothing_of(after)  # a new article: it was nowhere
         wanted.add(("article", slug))
         for nb in (old_indexes.neighbours.get(slug), indexes.neighbours.get(slug)):
             for other in (nb.older, nb.newer) if nb else ():
@@ -348,6 +370,11 @@ def _affected_pages(old: Corpus, old_indexes: Indexes, corpus: Corpus, indexes: 
         for tag in set(before.tags) | set(after.tags):
             wanted.add(("tag", tag.slug))
         index_pages.update(_index_pages(before, after))
+        events |= set(before.event_ids) | set(after.event_ids)
+    for event_id in events:  # an event's structured data lists the articles that report it, on each of their pages
+        reported_before, reported = _reporting(old_indexes, event_id), _reporting(indexes, event_id)
+        if reported_before != reported:
+            wanted.update(("article", slug) for slug in reported_before + reported)
     edited_set = set(edited)
     lists = indexes.related.computed
     for slug in lists.changed_from(old_indexes.related.computed) | lists.showing(edited_set):
@@ -355,7 +382,7 @@ def _affected_pages(old: Corpus, old_indexes: Indexes, corpus: Corpus, indexes: 
     for slug in edited:
         for other in indexes.related.backlinks.get(slug, ()) + old_indexes.related.backlinks.get(slug, ()):
             wanted.add(("article", other))
-        for link in corpus.articles[slug].related + old.articles[slug].related:
+        for link in corpus.articles[slug].related + (old.articles[slug].related if slug in old.articles else ()):
             if link.article:
                 wanted.add(("article", link.article))
     return [t for t in every if (t.kind, t.key) in wanted or (t.kind == "index" and t.template in index_pages)]

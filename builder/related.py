@@ -57,6 +57,10 @@ class Related(NamedTuple):
     shared: tuple[tuple[str, str], ...]  # (kind, id): the REASONS rarest shared entities
 
 
+def _shown(related: tuple[Related, ...]) -> list[tuple[str, tuple[tuple[str, str], ...]]]:
+    return [(r.slug, r.shared) for r in related]
+
+
 class RelatedLists(Mapping[str, tuple[Related, ...]]):
     """slug -> its computed related articles, kept as numbers and named when read.
 
@@ -94,14 +98,21 @@ class RelatedLists(Mapping[str, tuple[Related, ...]]):
         return RelatedLists(scored, self._slugs, self._keys, {**self._named, **fresh})
 
     def changed_from(self, old: Mapping[str, tuple[Related, ...]]) -> set[str]:
-        """Slugs whose list differs from ``old``'s (only recomputed lists are compared, when derived from it)."""
+        """Slugs whose list, as pages show it, differs from ``old``'s (only recomputed lists are compared,
+        when derived from it).
+
+        A page shows each related article and the entities it shares, not
+        its score: a new article changes the weight of every entity it
+        names, so the scores of thousands of lists, and only a few of the
+        lists themselves.
+        """
         if self is old:
             return set()
         if isinstance(old, RelatedLists) and old._scored is self._scored and old._slugs is self._slugs:
             candidates: Iterable[str] = self._named
         else:
             candidates = self
-        return {slug for slug in candidates if self[slug] != old.get(slug)}
+        return {slug for slug in candidates if _shown(self[slug]) != _shown(old.get(slug, ()))}
 
     def showing(self, slugs: Iterable[str]) -> set[str]:
         """Slugs whose list shows one of ``slugs``, found on the numbers (no list is named)."""

@@ -35,6 +35,9 @@ EDITS = {
     "mention removed": lambda c: (lambda p: p.write_text(
         re.sub(r"mentions:\n  - ref: [^\n]+\n    quote: [^\n]+\n", "mentions:\n", p.read_text(encoding="utf-8"), count=1),
         encoding="utf-8"))(c / "articles/a000009.yaml"),
+    "event reported elsewhere": lambda c: (lambda p: p.write_text(  # its data on other articles' pages changes
+        re.sub(r"events:\n  - ref: e\d+\n", "events:\n  - ref: e14\n", p.read_text(encoding="utf-8"), count=1),
+        encoding="utf-8"))(c / "articles/a000009.yaml"),
     "related added": lambda c: (lambda p: p.write_text(
         p.read_text(encoding="utf-8") + ("related:\n" if "related:" not in p.read_text(encoding="utf-8") else "")
         + "  - title: تقرير ذو صلة\n    article: a000001\n", encoding="utf-8"))(c / "articles/a000012.yaml"),
@@ -67,9 +70,12 @@ def test_other_changes_need_a_full_build(tmp_path):
     session = Session(Options(content=content, output=tmp_path / "live"))
     session.build()
     assert session.update([content / "places.yaml"]) is None
-    new = content / "articles" / "zz-new.md"
-    new.write_text("---\ntitle: جديد\ndate: 2017-01-01\n---\nنص\n", encoding="utf-8")
-    assert session.update([new]) is None
+    gone = content / "articles" / "a000003.md"
+    gone.unlink()  # its pages must go: a full build
+    assert session.update([gone]) is None
+    taken = content / "articles" / "zz-new.md"  # a new article whose slug another has
+    taken.write_text("---\ntitle: جديد\ndate: 2017-01-01\nslug: a000004\n---\nنص\n", encoding="utf-8")
+    assert session.update([taken]) is None
 
 
 def test_a_page_is_written_only_when_the_file_differs_from_it(tmp_path):
@@ -148,3 +154,38 @@ def test_an_interruptible_search_index_is_the_one_made_on_all_cores(tmp_path, mo
     assert runs.docs == parallel.docs and runs.postings == parallel.postings
     with pytest.raises(Interrupted):
         build_index(docs, interrupted=lambda: True)
+
+
+@pytest.mark.parametrize("annotated", [False, True])
+def test_a_new_article_is_added_live_and_the_site_equals_a_full_build(tmp_path, annotated):
+    """A researcher adds an article under serve: its page, and every page that now shows it, without a full build."""
+    content = _generate(tmp_path / "content", 60)
+    session = Session(Options(content=content, output=tmp_path / "live"))
+    session.build()
+    before = _tree(tmp_path / "live")
+    source = content / "articles" / "a000010"
+    new = content / "articles" / "b-new-story.md"
+    new.write_text(source.with_suffix(".md").read_text(encoding="utf-8").replace('title: "', 'title: "جديد: ', 1),
+                   encoding="utf-8")
+    changed = [new]
+    if annotated:  # the same mentions and events as the article it was copied from, and a related link
+        annotations = source.with_suffix(".yaml").read_text(encoding="utf-8")
+        if "related:" not in annotations:
+            annotations += "related:\n"
+        annotations += "  - title: القصة الأصلية\n    article: a000010\n"
+        new.with_suffix(".yaml").write_text(annotations, encoding="utf-8")
+        changed.append(new.with_suffix(".yaml"))
+    update = session.update(changed)
+    assert update is not None and "articles/b-new-story/index.html" in update.pages_written
+    build(Options(content=content, output=tmp_path / "full"))
+    live, full = _tree(tmp_path / "live"), _tree(tmp_path / "full")
+    assert sorted(live) == sorted(full)
+    assert [k for k in full if live[k] != full[k]] == []
+    rewritten = set(update.pages_written) | set(update.extras_written)
+    truly_changed = {k for k in full if before.get(k) != full[k]}
+    assert rewritten == truly_changed
+    if annotated:
+        assert "articles/a000010/index.html" in update.pages_written  # its backlinks name the new story
+    _edit(new, "title: \"جديد: ", "title: \"جديد جداً: ")  # and it is known from now on: an edit is an edit
+    assert session.update([new]) is not None
+    assert "جديد جداً" in (tmp_path / "live/articles/b-new-story/index.html").read_text(encoding="utf-8")
