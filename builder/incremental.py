@@ -277,9 +277,11 @@ def _settle() -> None:
     collector, every update paid for full collections walking all of them
     (about a second each). Frozen, they are never walked again; what an
     update drops is freed by reference counting (the model holds no
-    cycles), and this collection takes what cycles there were.
+    cycles), and this collection takes what cycles the objects made since
+    the last freeze have. It does not unfreeze the rest first: walking the
+    whole corpus took 150-300 ms at 10,000 articles, and a save arriving
+    then waited for it.
     """
-    gc.unfreeze()
     gc.collect()
     gc.freeze()
 
