@@ -10,7 +10,9 @@ saved to the moment the page shows the change, polling the output file:
   the search and data files of the edit before (they take seconds at
   10,000 articles; the save must not wait for them);
 - *new article*: a new article file (a copy of an existing one under a
-  new slug and title) until its own page exists.
+  new slug and title) until its own page exists;
+- *deleted article*: those new articles' files removed, until their page
+  is gone.
 
     python benchmarks/live.py --content /dev/shm/athar-bench/n10000/content
 
@@ -46,6 +48,16 @@ def _wait_for(path: Path, marker: str, timeout: float = 120.0) -> float:
     raise TimeoutError(f"{path} never showed {marker!r}")
 
 
+def _wait_gone(path: Path, timeout: float = 120.0) -> float:
+    """Seconds until ``path`` no longer exists."""
+    start = time.perf_counter()
+    while path.exists():
+        if time.perf_counter() - start > timeout:
+            raise TimeoutError(f"{path} is still there")
+        time.sleep(0.001)
+    return time.perf_counter() - start
+
+
 def _append(md: Path, marker: str) -> None:
     """Add a word at the end of an article's text (a text-only edit)."""
     md.write_text(md.read_text(encoding="utf-8").rstrip("\n") + f" {marker}\n", encoding="utf-8")
@@ -69,7 +81,8 @@ def measure(content: Path, workdir: Path, trials: int, port: int, settle: float)
         started = time.perf_counter()
         proc = _start(copy, out, log, port)
         print(f"first build and start: {time.perf_counter() - started:.1f} s", flush=True)
-        figures: dict[str, list[float]] = {"edit, quiet": [], "edit, busy": [], "new article": []}
+        figures: dict[str, list[float]] = {"edit, quiet": [], "edit, busy": [], "new article": [],
+                                           "deleted article": []}
         articles = sorted((copy / "articles").glob("*.md"))
         try:
             time.sleep(settle)
@@ -96,6 +109,11 @@ def measure(content: Path, workdir: Path, trials: int, port: int, settle: float)
                             text = re.sub(r"(?m)^slug:.*\n", "", text, count=1)
                         (copy / "articles" / f"{slug}{suffix}").write_text(text, encoding="utf-8")
                 figures["new article"].append(_wait_for(out / "articles" / slug / "index.html", title))
+                time.sleep(settle)
+            for n in range(trials):  # the new articles again: nothing links to them
+                for suffix in (".yaml", ".md"):
+                    (copy / "articles" / f"live-new-{n}{suffix}").unlink(missing_ok=True)
+                figures["deleted article"].append(_wait_gone(out / "articles" / f"live-new-{n}" / "index.html"))
                 time.sleep(settle)
         finally:
             proc.terminate()

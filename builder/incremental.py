@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import filecmp
+import shutil
 import gc
 import os
 import time
@@ -51,6 +52,8 @@ class Update:
     pages_seconds: float = 0.0  # edit detected -> affected pages on disk
     total_seconds: float = 0.0  # ... -> search and data files on disk too
     interrupted: bool = False  # the search and data files were left for the next update (see Session.update)
+    pages_removed: list[str] = field(default_factory=list)  # pages of a deleted article or a tag no longer used
+    extras_removed: list[str] = field(default_factory=list)  # search files no longer made
 
 
 @dataclass
@@ -61,6 +64,7 @@ class _State:
     slugs: dict[Path, str]  # article .md path -> slug
     written: dict[str, tuple[int, int]]  # output path -> size and CRC-32 of the bytes written there
     tasks: list[PageTask]  # every page of the site (builder.render.plan)
+    extras: set[str] | None = None  # the search and data files the last whole pass made (None: not yet)
 
 
 class Session:
@@ -109,11 +113,18 @@ class Session:
         if state is None or mds is None:
             return None
         problems = Problems()
+        update = Update()
         old = state.corpus
         articles = dict(old.articles)
         edited: list[str] = []
         added: dict[Path, str] = {}  # new articles' files and slugs
+        removed: dict[Path, str] = {md: state.slugs[md] for md in mds if not md.is_file()}
+        for md, slug in removed.items():
+            del articles[slug]
+            edited.append(slug)
         for md in mds:
+            if md in removed:
+                continue
             slug = state.slugs.get(md)
             article = self._reload(md, old, problems)
             if article is None or (slug is not None and article.slug != slug) or (
@@ -126,14 +137,17 @@ class Session:
             articles[slug] = article
             edited.append(slug)
         known = set(articles)
-        for md in mds:
+        gone = set(removed.values())
+        linking = [Path(a.source_file) for a in articles.values() if any(r.article in gone for r in a.related)]
+        for md in [m for m in mds if m not in removed] + linking:  # a link to a deleted article is an error
             src = load_stage.load_article(md, Problems())
             if src is not None:
                 corpus_stage.check_related(src, known, problems)
         if problems.errors:
             raise ContentError(problems)
         corpus = _with_articles(old, articles)
-        if not added and all(_outline(old.articles[slug]) == _outline(corpus.articles[slug]) for slug in edited):
+        if not added and not removed and all(
+                _outline(old.articles[slug]) == _outline(corpus.articles[slug]) for slug in edited):
             # Only the text changed (no title, date, tag, entity, claim or link): no index moves,
             # and only the articles' own pages show it.
             indexes = state.indexes
@@ -142,11 +156,13 @@ class Session:
             indexes = _reindex(old, state.indexes, corpus, edited)
             if not (indexes.timeline is state.indexes.timeline and list(corpus.articles) == list(old.articles)
                     and corpus.tags.keys() == old.tags.keys()):
-                state.tasks = plan(corpus, indexes)  # pages came or went, or moved
+                before_tasks, state.tasks = state.tasks, plan(corpus, indexes)  # pages came or went, or moved
+                update.pages_removed = self._remove_pages(before_tasks, state.tasks)
             tasks = _affected_pages(old, state.indexes, corpus, indexes, edited, state.tasks)
         state.renderer.rebind(corpus, indexes, edited)  # only articles changed: other fragments stay
         state.slugs.update(added)
-        update = Update()
+        for md in removed:
+            del state.slugs[md]
         for task in tasks:
             (path, data), *companions = state.renderer.render_files(task)
             update.pages_rendered += 1
@@ -171,8 +187,11 @@ class Session:
     def _write_extras(self, corpus: Corpus, indexes: Indexes, update: Update,
                       interrupted: Callable[[], bool] | None) -> None:
         """The search and data files of ``corpus``, each written if it changed; see :meth:`update`."""
+        assert self.state is not None
         search = build_search(corpus, interrupted=interrupted)  # on all cores, or here in runs when interruptible
+        produced: set[str] = set()
         for path, data in extra_files(corpus, indexes, cache_dir_for(self.options.output), search=search):
+            produced.add(path)
             if interrupted is not None:
                 if interrupted():
                     raise Interrupted
@@ -180,9 +199,38 @@ class Session:
                     data = _until(interrupted, data)
             if self._write_if_changed(path, data):
                 update.extras_written.append(path)
+        made_before = self.state.extras
+        if made_before is None:  # after a full build: the search files on disk (their number follows the corpus)
+            pages = {t.path for t in self.state.tasks}
+            made_before = {p for p in self.state.written if p.startswith("search/") and p not in pages}
+        for path in sorted(made_before - produced):
+            self._remove(path)
+            update.extras_removed.append(path)
+        self.state.extras = produced
+
+    def _remove_pages(self, before: list[PageTask], now: list[PageTask]) -> list[str]:
+        """Remove the pages no longer in the plan, each with its folder (an article's citations and card)."""
+        kept = {t.path for t in now}
+        removed = []
+        for path in sorted({t.path for t in before} - kept):
+            folder = path.rpartition("/")[0]
+            if folder and not any(p.startswith(folder + "/") for p in kept):  # its own folder: all of it goes
+                for rel in [p for p in self.state.written if p.startswith(folder + "/")] if self.state else []:
+                    self._remove(rel)
+                shutil.rmtree(Path(self.options.output) / safe_relpath(folder), ignore_errors=True)
+            else:
+                self._remove(path)
+            removed.append(path)
+        return removed
+
+    def _remove(self, rel: str) -> None:
+        """Remove one file of the site (a path checked to stay inside it), and forget it was written."""
+        assert self.state is not None
+        (Path(self.options.output) / safe_relpath(rel)).unlink(missing_ok=True)
+        self.state.written.pop(rel, None)
 
     def _article_files(self, changed: Iterable[Path]) -> list[Path] | None:
-        """The edited or added articles' .md files, or None if anything else changed (or an article went)."""
+        """The .md files of the articles edited, added or deleted; None if anything else changed."""
         assert self.state is not None or True
         folder = (Path(self.options.content) / "articles").resolve()
         mds = set()
@@ -191,8 +239,8 @@ class Session:
             if path.suffix not in ARTICLE_SUFFIXES or folder not in path.parents:
                 return None
             md = path.with_suffix(".md")
-            if self.state is None or not md.is_file():
-                return None  # a deleted article (its pages must go), or annotations before their text: a full build
+            if self.state is None or not (md.is_file() or md in self.state.slugs):
+                return None  # annotations before their text, say: the full build tells what is wrong
             mds.add(md)
         return sorted(mds) or None
 
@@ -301,7 +349,8 @@ def _with_articles(old: Corpus, articles: dict[str, Article]) -> Corpus:
 
 def _reindex(old: Corpus, old_indexes: Indexes, corpus: Corpus, edited: list[str]) -> Indexes:
     """All indexes of the new corpus; related stories updated, not recomputed (but for a new article)."""
-    if any(slug not in old.articles for slug in edited):  # every article gains a candidate: computed again
+    if any(slug not in old.articles or slug not in corpus.articles for slug in edited):
+        # an article came or went: every article gains or loses a candidate, so all are computed again
         return build_indexes(corpus, related=build_related(corpus), search=False)
     related = update_related(old_indexes.related, old, corpus, edited)
     return update_indexes(old_indexes, old, corpus, edited, related)  # search follows the pages
@@ -360,7 +409,7 @@ def _affected_pages(old: Corpus, old_indexes: Indexes, corpus: Corpus, indexes: 
     index_pages: set[str] = set()
     events: set[str] = set()
     for slug in edited:
-        after = corpus.articles[slug]
+        after = corpus.articles.get(slug) or _nothing_of(old.articles[slug])  # a deleted article: now nowhere
         before = old.articles.get(slug) or _nothing_of(after)  # a new article: it was nowhere
         wanted.add(("article", slug))
         for nb in (old_indexes.neighbours.get(slug), indexes.neighbours.get(slug)):
@@ -384,7 +433,8 @@ def _affected_pages(old: Corpus, old_indexes: Indexes, corpus: Corpus, indexes: 
     for slug in edited:
         for other in indexes.related.backlinks.get(slug, ()) + old_indexes.related.backlinks.get(slug, ()):
             wanted.add(("article", other))
-        for link in corpus.articles[slug].related + (old.articles[slug].related if slug in old.articles else ()):
-            if link.article:
-                wanted.add(("article", link.article))
+        for article in (corpus.articles.get(slug), old.articles.get(slug)):
+            for link in article.related if article else ():
+                if link.article:
+                    wanted.add(("article", link.article))
     return [t for t in every if (t.kind, t.key) in wanted or (t.kind == "index" and t.template in index_pages)]

@@ -323,7 +323,8 @@ def _live_update(session, changed: set[Path], state: PreviewState,  # type: igno
         return False
     files = ("search and data files left for the next edit, which came meanwhile" if update.interrupted
              else f"{len(update.extras_written)} data files, {update.total_seconds * 1000:.0f} ms in all")
-    print(f"athar: updated {len(update.pages_written)} of {update.pages_rendered} affected pages in "
+    removed = f", removed {len(update.pages_removed)}" if update.pages_removed else ""
+    print(f"athar: updated {len(update.pages_written)} of {update.pages_rendered} affected pages{removed} in "
           f"{update.pages_seconds * 1000:.0f} ms ({files})", file=sys.stderr)
     return True
 

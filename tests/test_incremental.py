@@ -70,9 +70,10 @@ def test_other_changes_need_a_full_build(tmp_path):
     session = Session(Options(content=content, output=tmp_path / "live"))
     session.build()
     assert session.update([content / "places.yaml"]) is None
-    gone = content / "articles" / "a000003.md"
-    gone.unlink()  # its pages must go: a full build
-    assert session.update([gone]) is None
+    stray = content / "articles" / "zz-notes.yaml"  # annotations with no text yet: the full build tells
+    stray.write_text("mentions: []\n", encoding="utf-8")
+    assert session.update([stray]) is None
+    stray.unlink()
     taken = content / "articles" / "zz-new.md"  # a new article whose slug another has
     taken.write_text("---\ntitle: جديد\ndate: 2017-01-01\nslug: a000004\n---\nنص\n", encoding="utf-8")
     assert session.update([taken]) is None
@@ -189,3 +190,40 @@ def test_a_new_article_is_added_live_and_the_site_equals_a_full_build(tmp_path, 
     _edit(new, "title: \"جديد: ", "title: \"جديد جداً: ")  # and it is known from now on: an edit is an edit
     assert session.update([new]) is not None
     assert "جديد جداً" in (tmp_path / "live/articles/b-new-story/index.html").read_text(encoding="utf-8")
+
+
+def test_a_deleted_article_goes_live_with_its_files_and_the_site_equals_a_full_build(tmp_path):
+    content = _generate(tmp_path / "content", 60)
+    linked = {m.group(1) for p in (content / "articles").glob("*.yaml")
+              for m in re.finditer(r"article: (a\d+)", p.read_text(encoding="utf-8"))}
+    slug = next(f"a{n:06d}" for n in range(20, 60) if f"a{n:06d}" not in linked)  # no other article links to it
+    session = Session(Options(content=content, output=tmp_path / "live"))
+    session.build()
+    before = _tree(tmp_path / "live")
+    md = content / "articles" / f"{slug}.md"
+    md.unlink()
+    md.with_suffix(".yaml").unlink(missing_ok=True)
+    update = session.update([md, md.with_suffix(".yaml")])
+    assert update is not None and f"articles/{slug}/index.html" in update.pages_removed
+    assert not (tmp_path / "live" / "articles" / slug).exists()
+    build(Options(content=content, output=tmp_path / "full"))
+    live, full = _tree(tmp_path / "live"), _tree(tmp_path / "full")
+    assert sorted(live) == sorted(full)  # no file of it left, nor a search file the smaller corpus has no more
+    assert [k for k in full if live[k] != full[k]] == []
+    rewritten = set(update.pages_written) | set(update.extras_written)
+    assert rewritten == {k for k in full if before.get(k) != full[k]}
+    assert any(p.startswith("search/text/") for p in update.extras_removed)
+
+
+def test_deleting_an_article_another_links_to_is_an_error_like_in_a_full_build(tmp_path):
+    from builder.errors import ContentError
+
+    content = _generate(tmp_path / "content", 30)
+    session = Session(Options(content=content, output=tmp_path / "live"))
+    session.build()
+    source, target = next((p, m.group(1)) for p in sorted((content / "articles").glob("*.yaml"))
+                          if (m := re.search(r"article: (a\d+)", p.read_text(encoding="utf-8"))))
+    (content / "articles" / f"{target}.md").unlink()
+    with pytest.raises(ContentError) as caught:
+        session.update([content / "articles" / f"{target}.md"])
+    assert any(source.name in d.format() and target in d.format() for d in caught.value.problems.errors)
