@@ -34,6 +34,7 @@ from builder.indexes import Indexes, build_indexes, update_indexes
 from builder.model import Article, Corpus, Tag
 from builder.related import build_related, entity_keys, update_related
 from builder.search import build_search
+from builder.cards import remember_keys
 from builder.publish import cache_dir_for
 from builder.render import PageTask, Renderer, extra_files, plan
 from builder.write import Linked
@@ -78,6 +79,7 @@ class Session:
         """A full build; remembers what it made for later updates."""
         self.state = None
         result = build(self.options, log, force=True)
+        remember_keys()  # only now: the build's card process must not keep them
         assert result.corpus is not None and result.indexes is not None
         renderer = Renderer(result.corpus, result.indexes, self.options.user_templates(), text_memo=True)
         tasks = plan(result.corpus, result.indexes)
@@ -112,39 +114,12 @@ class Session:
         mds = self._article_files(changed)
         if state is None or mds is None:
             return None
-        problems = Problems()
         update = Update()
         old = state.corpus
-        articles = dict(old.articles)
-        edited: list[str] = []
-        added: dict[Path, str] = {}  # new articles' files and slugs
-        removed: dict[Path, str] = {md: state.slugs[md] for md in mds if not md.is_file()}
-        for md, slug in removed.items():
-            del articles[slug]
-            edited.append(slug)
-        for md in mds:
-            if md in removed:
-                continue
-            slug = state.slugs.get(md)
-            article = self._reload(md, old, problems)
-            if article is None or (slug is not None and article.slug != slug) or (
-                    slug is None and (article.slug in articles or article.slug in added.values())):
-                if problems.errors:
-                    raise ContentError(problems)
-                return None  # a changed slug, or a new article's taken: the full build says which
-            if slug is None:
-                added[md] = slug = article.slug
-            articles[slug] = article
-            edited.append(slug)
-        known = set(articles)
-        gone = set(removed.values())
-        linking = [Path(a.source_file) for a in articles.values() if any(r.article in gone for r in a.related)]
-        for md in [m for m in mds if m not in removed] + linking:  # a link to a deleted article is an error
-            src = load_stage.load_article(md, Problems())
-            if src is not None:
-                corpus_stage.check_related(src, known, problems)
-        if problems.errors:
-            raise ContentError(problems)
+        changes = self._changed_articles(mds)
+        if changes is None:
+            return None
+        articles, edited, added, removed = changes
         corpus = _with_articles(old, articles)
         if not added and not removed and all(
                 _outline(old.articles[slug]) == _outline(corpus.articles[slug]) for slug in edited):
@@ -183,6 +158,47 @@ class Session:
         if not update.interrupted:  # the next update settles: the edit that interrupted this one waits
             _settle()
         return update
+
+    def _changed_articles(self, mds: list[Path]
+                          ) -> tuple[dict[str, Article], list[str], dict[Path, str], dict[Path, str]] | None:
+        """The articles after the edits: (all by slug, slugs edited, files and slugs added, and deleted).
+
+        None when a full build must decide (a slug changed, a new article's
+        is taken); raises ContentError for errors in the edited articles, or
+        for a link left pointing to a deleted one.
+        """
+        assert self.state is not None
+        problems = Problems()
+        articles = dict(self.state.corpus.articles)
+        edited: list[str] = []
+        added: dict[Path, str] = {}
+        removed = {md: self.state.slugs[md] for md in mds if not md.is_file()}
+        for md, slug in removed.items():
+            del articles[slug]
+            edited.append(slug)
+        for md in mds:
+            if md in removed:
+                continue
+            slug = self.state.slugs.get(md)
+            article = self._reload(md, self.state.corpus, problems)
+            if article is None or (slug is not None and article.slug != slug) or (
+                    slug is None and (article.slug in articles or article.slug in added.values())):
+                if problems.errors:
+                    raise ContentError(problems)
+                return None
+            if slug is None:
+                added[md] = slug = article.slug
+            articles[slug] = article
+            edited.append(slug)
+        gone = set(removed.values())
+        linking = [Path(a.source_file) for a in articles.values() if any(r.article in gone for r in a.related)]
+        for md in [m for m in mds if m not in removed] + linking:  # a link to a deleted article is an error
+            src = load_stage.load_article(md, Problems())
+            if src is not None:
+                corpus_stage.check_related(src, set(articles), problems)
+        if problems.errors:
+            raise ContentError(problems)
+        return articles, edited, added, removed
 
     def _write_extras(self, corpus: Corpus, indexes: Indexes, update: Update,
                       interrupted: Callable[[], bool] | None) -> None:

@@ -319,3 +319,14 @@ def test_cards_missing_from_the_cache_are_stored_by_the_drawers_not_held_here(tm
     assert [len(b) > 0 for b in CardCache(None).linked(made[:5])] == [True] * 5
     list(CardCache(None).linked(made))
     assert max(asked) <= 100
+
+
+def test_card_keys_are_kept_only_by_a_process_that_asks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A preview session keeps them (it links every card after each edit); a build's card process does not."""
+    monkeypatch.setattr(cards, "_remembered_keys", None)
+    card = Card("عنوان", "مقال")
+    key = cards.cache_key(card)
+    assert cards._remembered_keys is None
+    cards.remember_keys()
+    assert cards.cache_key(card) == key and cards._remembered_keys == {card: key}
+    assert cards.cache_key(Card("عنوان آخر")) != key and len(cards._remembered_keys) == 2
