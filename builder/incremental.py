@@ -74,10 +74,11 @@ class Session:
     def __init__(self, options: Options):
         self.options = options
         self.state: _State | None = None
+        self.extras_due = False  # an update was interrupted before its search and data files were made
 
     def build(self, log: Callable[[str], None] | None = None) -> Result:
         """A full build; remembers what it made for later updates."""
-        self.state = None
+        self.state, self.extras_due = None, False
         result = build(self.options, log, force=True)
         remember_keys()  # only now: the build's card process must not keep them
         assert result.corpus is not None and result.indexes is not None
@@ -154,10 +155,29 @@ class Session:
             self._write_extras(corpus, indexes, update, interrupted)
         except Interrupted:
             update.interrupted = True
+        self.extras_due = update.interrupted
         update.total_seconds = time.perf_counter() - start
         if not update.interrupted:  # the next update settles: the edit that interrupted this one waits
             _settle()
         return update
+
+    def catch_up(self, interrupted: Callable[[], bool] | None = None) -> bool:
+        """Make the search and data files an interrupted update left, for the corpus the pages show.
+
+        For when the save that interrupted it cannot be applied (its content
+        has errors): the next good save would make them, but until then the
+        search and downloads would lag two saves behind the pages.  False if
+        nothing was due, or if this was interrupted in turn.
+        """
+        if self.state is None or not self.extras_due:
+            return False
+        try:
+            self._write_extras(self.state.corpus, self.state.indexes, Update(), interrupted)
+        except Interrupted:
+            return False
+        self.extras_due = False
+        _settle()
+        return True
 
     def _changed_articles(self, mds: list[Path]
                           ) -> tuple[dict[str, Article], list[str], dict[Path, str], dict[Path, str]] | None:

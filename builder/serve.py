@@ -353,6 +353,7 @@ def serve(options, host: str = "127.0.0.1", port: int = 8000, watch: bool = True
             text = "\n".join(d.format() for d in exc.problems.sorted())
             print(text, file=sys.stderr)
             state.finished(errors=text)
+            session.catch_up(interrupted)  # what an interrupted update left, for the pages still shown
             return
         except Exception as exc:  # noqa: BLE001 - keep serving the last good site
             state.finished(errors=f"{type(exc).__name__}: {exc}")

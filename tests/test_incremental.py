@@ -227,3 +227,25 @@ def test_deleting_an_article_another_links_to_is_an_error_like_in_a_full_build(t
     with pytest.raises(ContentError) as caught:
         session.update([content / "articles" / f"{target}.md"])
     assert any(source.name in d.format() and target in d.format() for d in caught.value.problems.errors)
+
+
+def test_after_an_interrupted_update_a_save_with_errors_still_gets_the_data_files_made(tmp_path):
+    """The save that interrupted cannot be applied: the search and data files catch up with the pages shown."""
+    from builder.errors import ContentError
+
+    content = _generate(tmp_path / "content", 60)
+    session = Session(Options(content=content, output=tmp_path / "live"))
+    session.build()
+    assert session.catch_up() is False  # nothing due
+    _edit(content / "articles/a000005.md", 'title: "', 'title: "أولاً: ')
+    assert session.update([content / "articles/a000005.md"], interrupted=lambda: True).interrupted
+    build(Options(content=content, output=tmp_path / "full"))  # the site the pages now show
+    broken = content / "articles/a000008.md"
+    good = broken.read_text(encoding="utf-8")
+    broken.write_text(good.replace("date: ", "date: 2017-02-30 #", 1), encoding="utf-8")
+    with pytest.raises(ContentError):
+        session.update([broken])
+    assert session.catch_up(interrupted=lambda: False) is True
+    live, full = _tree(tmp_path / "live"), _tree(tmp_path / "full")
+    assert sorted(live) == sorted(full) and [k for k in full if live[k] != full[k]] == []
+    assert session.catch_up() is False
