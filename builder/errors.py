@@ -11,7 +11,7 @@ import difflib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, NamedTuple
+from typing import Callable, Iterable, NamedTuple
 
 
 class Loc(NamedTuple):
@@ -115,6 +115,12 @@ class Interrupted(Exception):
     Raised between pieces of work by whoever was handed an ``interrupted``
     callable that now returns True; nothing half-made is left behind.
     """
+
+
+def stop_if(interrupted: Callable[[], bool] | None) -> None:
+    """Raise :class:`Interrupted` if there is an ``interrupted`` and it says newer work came."""
+    if interrupted is not None and interrupted():
+        raise Interrupted
 
 
 class UsageError(Exception):

@@ -29,7 +29,7 @@ from builder import corpus as corpus_stage
 from builder import load as load_stage
 from builder.build import Options, Result, build
 from builder.deflate import zlib
-from builder.errors import ContentError, Interrupted, Problems
+from builder.errors import ContentError, Interrupted, Problems, stop_if
 from builder.indexes import Indexes, build_indexes, update_indexes
 from builder.model import Article, Corpus, Tag
 from builder.related import build_related, entity_keys, update_related
@@ -211,7 +211,8 @@ class Session:
             articles[slug] = article
             edited.append(slug)
         gone = set(removed.values())
-        linking = [Path(a.source_file) for a in articles.values() if any(r.article in gone for r in a.related)]
+        linking = [Path(a.source_file) for a in articles.values()
+                   if gone and any(r.article in gone for r in a.related)]
         for md in [m for m in mds if m not in removed] + linking:  # a link to a deleted article is an error
             src = load_stage.load_article(md, Problems())
             if src is not None:
@@ -228,10 +229,8 @@ class Session:
         produced: set[str] = set()
         for path, data in extra_files(corpus, indexes, cache_dir_for(self.options.output), search=search):
             produced.add(path)
-            if interrupted is not None:
-                if interrupted():
-                    raise Interrupted
-                if not isinstance(data, (bytes, Linked)):  # corpus.json, streamed: tens of MB
+            stop_if(interrupted)
+            if interrupted is not None and not isinstance(data, (bytes, Linked)):  # corpus.json, streamed: 100 MB
                     data = _until(interrupted, data)
             if self._write_if_changed(path, data):
                 update.extras_written.append(path)
@@ -246,12 +245,13 @@ class Session:
 
     def _remove_pages(self, before: list[PageTask], now: list[PageTask]) -> list[str]:
         """Remove the pages no longer in the plan, each with its folder (an article's citations and card)."""
+        assert self.state is not None
         kept = {t.path for t in now}
         removed = []
         for path in sorted({t.path for t in before} - kept):
             folder = path.rpartition("/")[0]
             if folder and not any(p.startswith(folder + "/") for p in kept):  # its own folder: all of it goes
-                for rel in [p for p in self.state.written if p.startswith(folder + "/")] if self.state else []:
+                for rel in [p for p in self.state.written if p.startswith(folder + "/")]:
                     self._remove(rel)
                 shutil.rmtree(Path(self.options.output) / safe_relpath(folder), ignore_errors=True)
             else:
@@ -303,7 +303,6 @@ class Session:
         self.state.written[rel] = signature
         return True
 
-
     def _write_streamed_if_changed(self, rel: str, pieces: Iterable[bytes]) -> bool:
         """:meth:`_write_if_changed` for a file made in pieces (corpus.json: over 100 MB at 10,000 articles).
 
@@ -336,8 +335,7 @@ class Session:
 def _until(interrupted: Callable[[], bool], pieces: Iterable[bytes]) -> Iterator[bytes]:
     """The pieces of a streamed file, raising :class:`Interrupted` between two once ``interrupted`` says so."""
     for piece in pieces:
-        if interrupted():
-            raise Interrupted
+        stop_if(interrupted)
         yield piece
 
 

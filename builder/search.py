@@ -42,7 +42,7 @@ from typing import Callable, Iterator, Sequence
 
 from builder import jsonsafe
 from builder.arabic import WORD, normalize, search_stem
-from builder.errors import Interrupted
+from builder.errors import stop_if
 from builder.markup import plain_text
 from builder.model import Article, Corpus
 from builder.parallel import map_chunks
@@ -174,8 +174,7 @@ def _index_runs(docs: list[SearchDoc], processes: int | None, interrupted: Calla
         yield from map_chunks(_index_chunk, range(len(docs)), docs, processes)
         return
     for start in range(0, len(docs), INTERRUPTIBLE_RUN):
-        if interrupted():
-            raise Interrupted
+        stop_if(interrupted)
         yield _index_chunk(docs, range(start, min(start + INTERRUPTIBLE_RUN, len(docs))))
 
 
@@ -260,13 +259,12 @@ def index_files(index: SearchIndex, consume: bool = False,
     postings = index.postings
     entries = {}
     for n, k in enumerate(list(postings)):
-        if interrupted is not None and n % INTERRUPTIBLE_KEYS == 0 and interrupted():
-            raise Interrupted
+        if n % INTERRUPTIBLE_KEYS == 0:
+            stop_if(interrupted)
         t, o = postings.pop(k) if consume else postings[k]
         entries[k] = _dump(k) + b":" + _dump([_deltas(t), _deltas(o)])
     shards = list(term_shards(entries))
-    if interrupted is not None and interrupted():
-        raise Interrupted
+    stop_if(interrupted)
     docs = index.docs
     root = {
         "version": 2,
