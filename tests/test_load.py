@@ -18,8 +18,11 @@ PLACES = MINIMAL["places.yaml"]
 EVENTS = MINIMAL["events.yaml"]
 
 
-def diagnose(tmp_path: Path, changes: dict[str, str | bytes | None]) -> list[str]:
-    """Load and cross-reference MINIMAL with ``changes``; diagnostics as printed, paths relative."""
+def diagnose(tmp_path: Path, changes: dict[str, str | bytes | None], defer: bool = False) -> list[str]:
+    """Load and cross-reference MINIMAL with ``changes``; diagnostics as printed, paths relative.
+
+    ``defer``: as a build does it (articles read and modelled in one pass by the corpus stage).
+    """
     files = {**MINIMAL, **{k: v for k, v in changes.items() if v is not None}}
     for k, v in changes.items():
         if v is None:
@@ -29,7 +32,7 @@ def diagnose(tmp_path: Path, changes: dict[str, str | bytes | None]) -> list[str
     here = os.getcwd()
     os.chdir(tmp_path)  # paths print relative to the working folder, as in the CLI
     try:
-        build_corpus(load(Path("content"), problems), problems)
+        build_corpus(load(Path("content"), problems, defer_articles=defer), problems)
         return [d.format() for d in problems.sorted()]
     finally:
         os.chdir(here)
@@ -132,6 +135,24 @@ def test_an_entry_that_fails_does_not_make_its_references_unknown(tmp_path):
 def test_a_registry_that_does_not_parse_gives_one_message(tmp_path):
     found = diagnose(tmp_path, {"places.yaml": "- id: mosul\n  name: [الموصل\n"})
     assert len(found) == 1 and found[0].startswith("content/places.yaml:3:1: error: YAML syntax error"), found
+
+
+@pytest.mark.parametrize("changes, expected", [
+    ({"articles/two.md": ONE.replace("date:", "slug: one\ndate:")},
+     ["content/articles/two.md:1:1: error: duplicate article slug 'one' (also one.md)\n"
+      "  hint: slugs must be unique; change 'slug:' or the file name"]),
+    ({"articles/one.yaml": ANN + "related:\n  - title: قصة\n    article: onee\n"},
+     ["content/articles/one.yaml:11:14: error: related story points to unknown article 'onee'\n"
+      "  hint: did you mean 'one'?"]),
+    ({"articles/one.yaml": ANN + "related:\n  - title: قصة\n    url: https://example.org/x\n"
+                                 "  - {title: نفسه, article: one}\n"},
+     ["content/articles/one.yaml:12:28: warning: article lists itself as related\n  hint: remove this entry"]),
+])
+def test_checks_across_articles_are_the_same_in_a_build(tmp_path, changes, expected):
+    """A build reads each article once, in a worker, and checks slugs and related links
+    on the model: the messages and positions must be those of the checks on the sources."""
+    assert diagnose(tmp_path / "a", changes) == expected
+    assert diagnose(tmp_path / "b", changes, defer=True) == expected
 
 
 def test_a_broken_article_does_not_make_related_links_to_it_unknown(tmp_path):
@@ -264,6 +285,39 @@ def test_a_big_registry_parsed_in_parts_gives_what_the_one_piece_parse_gives(tmp
     split = loaded()
     monkeypatch.setattr(load_stage, "_split_registry", lambda path, record: None)
     assert split == loaded() and any("e7" in m or "E 7" in m for m in split[2])
+
+
+def test_a_big_registry_with_anchors_is_parsed_whole_by_a_worker(tmp_path, monkeypatch):
+    """A big registry that cannot be cut at its entries (an alias refers to an anchor in
+    another entry) is parsed whole by a worker, so that the parse's garbage stays out of
+    the build's own heap: entries, positions, broken ids and messages as in one process."""
+    from builder import load as load_stage
+    from fixtures_site import generated_corpus
+
+    content = generated_corpus(tmp_path / "content", 240, seed=7)
+    events = content / "events.yaml"
+    text = events.read_text(encoding="utf-8")
+    text = text.replace("\n  title: ", "\n  title: &first ", 1).replace("- id: e9\n", "- id: E 9\n")
+    head, _, rest = text.partition("- id: e3\n")
+    events.write_text(head + "- id: e3\n  title_en: *first\n" + rest, encoding="utf-8")
+    monkeypatch.setattr(load_stage, "SPLIT_BYTES", 0)
+    taken = []
+    monkeypatch.setattr(load_stage, "_in_workers", lambda fn, items, *rest, real=load_stage._in_workers: (
+        taken.append((fn.__name__, len(items))), real(fn, items, *rest))[1])
+
+    def loaded() -> tuple[list, dict, list]:
+        problems = Problems()
+        got = load_stage.load(content, problems, defer_articles=True)
+        return got.registries, got.broken, [d.format() for d in problems.items]
+
+    monkeypatch.setenv("ATHAR_JOBS", "2")
+    in_worker = loaded()
+    assert ("_registry_file_chunk", 1) in taken
+    monkeypatch.setenv("ATHAR_JOBS", "1")
+    assert in_worker == loaded()
+    entries = {e["id"]: e for e in in_worker[0]["events"]}
+    assert entries["e3"]["title_en"] == entries["e0"]["title"] and entries["e3"]["_loc"].line > 20
+    assert any("E 9" in m for m in in_worker[2]) and "e9" not in entries
 
 
 def test_a_registry_folder_read_on_every_core_gives_what_reading_each_file_whole_gives(tmp_path, monkeypatch):
