@@ -163,7 +163,8 @@ class Describer:
         _put(node, "about", [ref(self.actor_id(a)) for a in event.actors])
         reports = self.indexes.timeline.by_event[event.id].reports if event.id in self.indexes.timeline.by_event else ()
         sources = [{"@type": "CreativeWork", "name": s.title, **({"url": s.url} if s.url else {})} for s in event.sources]
-        _put(node, "subjectOf", [ref(self.article_id(r.slug)) for r in reports] + sources)
+        reporting = dict.fromkeys(r.slug for r in reports)  # an article reporting it twice is one subject
+        _put(node, "subjectOf", [ref(self.article_id(slug)) for slug in reporting] + sources)
         return node
 
     def article(self, article: Article, image: str) -> Node:

@@ -27,11 +27,12 @@ from builder.arabic import digits, sort_key
 from builder.fmt import Formatter
 from builder.indexes import Indexes, Neighbours
 from builder.markup import Mark, excerpt, mark_spans, strip_tags
-from builder.model import Article, Corpus
+from builder.model import Article, Corpus, Event, EventReport
 from builder.parallel import release_memory
 from builder.cards import Background
 from builder.search import build_search
 from builder.publish import Publisher, publish_outputs
+from builder.timeline import claim_differs, numbered_claims, quote_anchor
 
 Output = tuple[str, bytes]
 """A file of the site: its path relative to the output folder, and its bytes."""
@@ -416,21 +417,55 @@ def extra_files(corpus: Corpus, indexes: Indexes, cache_dir: Path | None = None,
 
 def _article_context(article: Article, corpus: Corpus, indexes: Indexes, links: Links) -> dict[str, Any]:
     related = indexes.related.computed.get(article.slug, ())
+    reports = event_reports(article, corpus)
     return {
         "article": article,
-        "body": mark_spans(article.body_html, _marks(article, corpus, links)),
+        "body": mark_spans(article.body_html, _marks(article, corpus, links, reports)),
         "related_computed": related,
         "backlinks": indexes.related.backlinks.get(article.slug, ()),
         "summary": excerpt(article.body_text),
         "neighbours": indexes.neighbours.get(article.slug, Neighbours()),
-        "annotations": json_script(_annotation_data(article, corpus, indexes, links)),
-        "claims_differ": frozenset(  # events whose date this article gives differently from the record
-            r.event_id for r in article.events
-            if any(c.slug == article.slug and c.differs for c in indexes.timeline.by_event[r.event_id].reports)),
+        "annotations": json_script(_annotation_data(article, corpus, links, reports)),
+        "event_reports": reports,
     }
 
 
-def _marks(article: Article, corpus: Corpus, links: Links) -> list[Mark]:
+@dataclass(frozen=True)
+class ShownReport:
+    """One event report of an article as its page shows it: numbered, with ids of its own."""
+
+    number: int  # among the article's event reports, from 1
+    report: EventReport
+    event: Event
+    key: str  # its data-ann (see _annotation_data)
+    item_id: str  # its endnote
+    quote_id: str  # the marker after its quote (builder.timeline.quote_anchor)
+    differs: bool  # its date disagrees with the record
+
+    @property
+    def span(self) -> tuple[int, int, str]:
+        return self.report.span.start, self.report.span.end, self.event.id
+
+
+def event_reports(article: Article, corpus: Corpus) -> list[ShownReport]:
+    """The article's event reports, each with its own ids and its own verdict on its date.
+
+    One event may be reported twice in an article (with two dates): keyed
+    by event alone, both endnotes had one id and both took the verdict of
+    whichever claim differed.
+    """
+    shown = []
+    for (event_id, claimed, nth), report in zip(numbered_claims(article.claims), article.events):
+        event = corpus.events[event_id]
+        suffix = "" if nth == 1 else str(nth)
+        shown.append(ShownReport(
+            len(shown) + 1, report, event, key=f"event:{event_id}" + (f":{nth}" if suffix else ""),
+            item_id=f"ev{suffix}-{event_id}", quote_id=quote_anchor(event_id, nth),
+            differs=claim_differs(claimed, event.date)))
+    return shown
+
+
+def _marks(article: Article, corpus: Corpus, links: Links, reports: list[ShownReport]) -> list[Mark]:
     """How each annotated span of an article is marked in its text.
 
     Every mark carries ``data-ann`` (its key in the page's annotation data,
@@ -443,7 +478,9 @@ def _marks(article: Article, corpus: Corpus, links: Links) -> list[Mark]:
     """
     marks = []
     numerals = corpus.settings.numerals
-    event_numbers = {r.event_id: i for i, r in enumerate(article.events, 1)}
+    by_span: dict[tuple[int, int, str], list[ShownReport]] = {}
+    for shown in reports:
+        by_span.setdefault(shown.span, []).append(shown)
     for span in article.spans:
         key = f"{span.kind}:{span.ref}"
         if span.kind in ("place", "actor"):
@@ -458,12 +495,13 @@ def _marks(article: Article, corpus: Corpus, links: Links) -> list[Mark]:
                 "</a>", is_link=True, unlinked=(f"<span {attributes}>", "</span>"),
             ))
         elif span.kind == "event":
-            event = corpus.events[span.ref]
-            n = digits(event_numbers[span.ref], numerals)
-            label = html.escape(f"{KIND_LABELS['event']} {n}: {event.title}")
+            shown = by_span[(span.start, span.end, span.ref)].pop(0)  # reports of one quote, in order
+            n = digits(shown.number, numerals)
+            label = html.escape(f"{KIND_LABELS['event']} {n}: {shown.event.title}")
+            key = shown.key
             marks.append(Mark(
                 span.start, span.end, f'<mark class="m m-event" data-event="{span.ref}" data-ann="{key}">', "</mark>",
-                after=f'<a class="mref mref-event" id="q-ev-{span.ref}" href="{links.event(span.ref)}" '
+                after=f'<a class="mref mref-event" id="{shown.quote_id}" href="{links.event(span.ref)}" '
                       f'aria-label="{label}" title="{label}" data-n="{n}" data-ann="{key}"></a>',
             ))
         elif span.kind == "note":
@@ -477,7 +515,7 @@ def _marks(article: Article, corpus: Corpus, links: Links) -> list[Mark]:
     return marks
 
 
-def _annotation_data(article: Article, corpus: Corpus, indexes: Indexes, links: Links) -> dict[str, dict[str, Any]]:
+def _annotation_data(article: Article, corpus: Corpus, links: Links, reports: list[ShownReport]) -> dict[str, dict[str, Any]]:
     """What each mark of the article stands for, keyed like its ``data-ann``.
 
     Put in the page as JSON for the annotation popovers, already worded and
@@ -499,16 +537,15 @@ def _annotation_data(article: Article, corpus: Corpus, indexes: Indexes, links: 
                 "kind": kind, "label": KIND_LABELS[kind], "name": entity.name, "name_en": entity.name_en or "",
                 "url": links.entity(kind, ident), "lines": lines, "note": "", "note_dir": "rtl",
             }
-    for n, report in enumerate(article.events, 1):
-        event = corpus.events[report.event_id]
-        differs = any(r.slug == article.slug and r.differs for r in indexes.timeline.by_event[event.id].reports)
+    for shown in reports:
+        event, report, differs = shown.event, shown.report, shown.differs
         lines = [line("التاريخ الموثّق", fmt.date(event.date))]
         if report.claimed_date:
             lines.append(line("يذكر المقال تاريخًا مختلفًا" if differs else "كما يذكره المقال", fmt.date(report.claimed_date), differs))
         if event.type:
             lines.append(line("النوع", EVENT_TYPE_LABELS.get(event.type, event.type)))
-        data[f"event:{event.id}"] = {
-            "kind": "event", "label": f"{KIND_LABELS['event']} {fmt.num(n)}", "name": event.title,
+        data[shown.key] = {
+            "kind": "event", "label": f"{KIND_LABELS['event']} {fmt.num(shown.number)}", "name": event.title,
             "name_en": event.title_en or "", "url": links.event(event.id), "lines": lines, "note": report.note_html,
             "note_dir": text_direction(report.note_html),
         }

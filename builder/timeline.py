@@ -8,8 +8,9 @@ source and the documented date is visible on the index.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from functools import cached_property
+from typing import Iterable, Iterator
 from dataclasses import dataclass
 
 from builder.arabic import sort_key
@@ -25,6 +26,7 @@ class Report:
     slug: str
     claimed_date: DateSpan | None
     differs: bool  # the article's claimed date is not the documented one
+    anchor: str = ""  # the id of the report's quote marker in the article's page (see quote_anchor)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,10 +85,9 @@ def build_timeline(corpus: Corpus) -> Timeline:
     """Order and group the corpus's events."""
     reports: dict[str, list[Report]] = defaultdict(list)
     for article in sorted(corpus.articles.values(), key=lambda a: (a.date, a.slug)):
-        for event_id, claimed in article.claims:
-            event = corpus.events[event_id]
-            differs = claimed is not None and not _consistent(claimed, event.date)
-            reports[event_id].append(Report(article.slug, claimed, differs))
+        for event_id, claimed, nth in numbered_claims(article.claims):
+            differs = claim_differs(claimed, corpus.events[event_id].date)
+            reports[event_id].append(Report(article.slug, claimed, differs, quote_anchor(event_id, nth)))
     ordered = sorted(corpus.events.values(), key=lambda e: (e.date.sort_key, e.id))
     entries = tuple(Entry(e, tuple(_unique_reports(reports.get(e.id, [])))) for e in ordered)
     years: dict[int, dict[int, list[Entry]]] = defaultdict(lambda: defaultdict(list))
@@ -124,6 +125,31 @@ def _unique_reports(reports: list[Report]) -> list[Report]:
     return out
 
 
-def _consistent(claimed: DateSpan, documented: DateSpan) -> bool:
-    """A claim agrees when it lies within the documented dates at its own precision."""
-    return (claimed.first_day() <= documented.last_day() and claimed.last_day() >= documented.first_day())
+def claim_differs(claimed: DateSpan | None, documented: DateSpan) -> bool:
+    """Whether an article's date for an event disagrees with the record.
+
+    A claim agrees when it lies within the documented dates at its own
+    precision: "July 2017" agrees with 10 July 2017.
+    """
+    return claimed is not None and not (claimed.first_day() <= documented.last_day()
+                                        and claimed.last_day() >= documented.first_day())
+
+
+def numbered_claims(claims: Iterable[tuple[str, DateSpan | None]]) -> Iterator[tuple[str, DateSpan | None, int]]:
+    """Each of an article's event reports with how many times its event was reported so far (1 for the first)."""
+    seen: Counter[str] = Counter()
+    for event_id, claimed in claims:
+        seen[event_id] += 1
+        yield event_id, claimed, seen[event_id]
+
+
+def quote_anchor(event_id: str, nth: int) -> str:
+    """The id of an event report's marker in its article's page: the nth report of that event there.
+
+    An article may quote one event several times (a battle told twice,
+    with two dates); each quote needs an id of its own. The first keeps
+    ``q-ev-ID``; the others are ``q-ev2-ID``, ``q-ev3-ID``, ..., which no
+    first quote's id can be ("q-ev-" and "q-ev2" differ at the fifth
+    character).
+    """
+    return f"q-ev-{event_id}" if nth == 1 else f"q-ev{nth}-{event_id}"

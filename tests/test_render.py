@@ -111,3 +111,40 @@ def test_a_build_renders_event_items_on_each_page_and_serve_keeps_them(tmp_path)
     assert not any(kind == "event-item" for kind, _ in spliced._memo)
     assert any(kind == "event-item" for kind, _ in whole._memo)
     assert any(kind == "article-card" for kind, _ in spliced._memo)
+
+
+def test_an_event_reported_twice_in_an_article_has_two_endnotes_each_with_its_own_date(tmp_path):
+    """One battle told twice, with two dates: each quote and endnote has ids of its own and
+    each claim its own verdict (July 2017 agrees with 10 July 2017; 2016 does not)."""
+    import json
+    import re
+
+    files = {**MINIMAL,
+             "articles/one.md": "---\ntitle: مقال أول\ndate: 2017-07-11\n---\n"
+                                "سقطت الموصل في تموز. ثم سقطت الموصل مرة ثانية في رواية أخرى.\n",
+             "articles/one.yaml": "events:\n"
+                                  "  - {ref: mosul-2017, quote: سقطت الموصل في تموز, claimed_date: 2017-07}\n"
+                                  "  - {ref: mosul-2017, quote: سقطت الموصل مرة ثانية, claimed_date: 2016}\n"}
+    out = tmp_path / "site"
+    build(Options(content=str(write_content(tmp_path / "content", files)), output=str(out)))
+    page = (out / "articles" / "one" / "index.html").read_text(encoding="utf-8")
+    ids = re.findall(r' id="([^"]+)"', page)
+    assert len(ids) == len(set(ids)), [i for i in ids if ids.count(i) > 1]
+    assert {"q-ev-mosul-2017", "q-ev2-mosul-2017", "ev-mosul-2017", "ev2-mosul-2017"} <= set(ids)
+    notes = re.findall(r'<li id="(ev2?-mosul-2017)">(.*?)</li>', page, re.S)
+    assert [n for n, _ in notes] == ["ev-mosul-2017", "ev2-mosul-2017"]
+    assert "كما يذكره المقال" in notes[0][1] and "مختلفًا" not in notes[0][1]
+    assert "يذكر المقال تاريخًا مختلفًا" in notes[1][1]
+    assert 'href="#q-ev-mosul-2017"' in notes[0][1] and 'href="#q-ev2-mosul-2017"' in notes[1][1]
+    data = json.loads(re.search(r'<script type="application/json" id="annotation-data"[^>]*>(.*?)</script>',
+                                page, re.S).group(1))
+    def claim(key: str) -> tuple[str, bool]:
+        return next((line["label"], line["warn"]) for line in data[key]["lines"] if "المقال" in line["label"])
+    assert claim("event:mosul-2017") == ("كما يذكره المقال", False)
+    assert claim("event:mosul-2017:2") == ("يذكر المقال تاريخًا مختلفًا", True)
+    assert page.count('data-ann="event:mosul-2017:2"') >= 2  # its mark and its marker
+
+    event_page = (out / "events" / "mosul-2017" / "index.html").read_text(encoding="utf-8")
+    assert "one/#q-ev-mosul-2017" in event_page and "one/#q-ev2-mosul-2017" in event_page
+    subjects = re.findall(r'"subjectOf":\s*\[(.*?)\]', event_page, re.S)
+    assert subjects and subjects[0].count("articles/one/") == 1
