@@ -15,8 +15,10 @@ import difflib
 from bisect import bisect_right
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 from builder.arabic import normalize_with_map
+from builder.markup import text_as_read
 
 _WS = re.compile(r"\s+")
 _WS_RUN = re.compile(r"\s{2,}")  # the runs of _WS longer than one character
@@ -35,9 +37,15 @@ class FlatText:
     flat: str
     breaks: tuple[int, ...]  # flat offsets after which more characters were removed
     removed: tuple[int, ...]  # characters removed before each breakpoint (cumulative)
+    html: str = ""  # the HTML the text is the plain text of, if known (for as_read)
+
+    @cached_property
+    def as_read(self) -> str | None:
+        """The original text with line breaks inside paragraphs as spaces (builder.markup.text_as_read)."""
+        return text_as_read(self.html) if self.html else None
 
     @classmethod
-    def of(cls, text: str) -> "FlatText":
+    def of(cls, text: str, html: str = "") -> "FlatText":
         breaks, removed = [0], [0]
         total = 0
         for match in _WS_RUN.finditer(text):  # only runs of two or more shift offsets; single spaces are most
@@ -45,7 +53,7 @@ class FlatText:
             total += end - start - 1
             breaks.append(start - (total - (end - start - 1)) + 1)
             removed.append(total)
-        return cls(_WS.sub(" ", text), tuple(breaks), tuple(removed))
+        return cls(_WS.sub(" ", text), tuple(breaks), tuple(removed), html)
 
     def _orig(self, flat_offset: int) -> int:
         return flat_offset + self.removed[bisect_right(self.breaks, flat_offset) - 1]
@@ -67,9 +75,11 @@ def find_all(text: FlatText, quote: str, prefix: str = "", suffix: str = "", who
     ``source`` is the text ``text`` was made from.  Given, a ``prefix`` and
     ``suffix`` are first compared exactly with the characters around each
     occurrence, as a TextQuoteSelector means them ("تل " before الطويل is
-    not the "تل" of تلالطويل, ".\n" is not ". "); only when no occurrence
-    has them exactly are they compared with white space ignored, which
-    forgives a researcher's stray or missing space.
+    not the "تل" of تلالطويل, ".\n" is not ". "); when none has them
+    exactly, with the line breaks inside a paragraph read as the spaces a
+    reader sees (". " then matches ".\n" but not the ".\n\n" of a new
+    paragraph); only then with white space ignored, which forgives a
+    researcher's stray or missing space.
     """
     needle = flatten(quote)
     if not needle:
@@ -87,10 +97,11 @@ def find_all(text: FlatText, quote: str, prefix: str = "", suffix: str = "", who
     if not (prefix or suffix):
         return [span for _, _, span in matched]
     if source is not None:
-        exact = [(a, b) for _, _, (a, b) in matched
-                 if source[:a].endswith(prefix) and source.startswith(suffix, b)]
-        if exact:
-            return exact
+        for view in (source, text.as_read):
+            exact = [(a, b) for _, _, (a, b) in matched
+                     if view is not None and view[:a].endswith(prefix) and view.startswith(suffix, b)]
+            if exact:
+                return exact
     return [span for at, end, span in matched if _context_ok(hay, at, end, pre, suf)]
 
 

@@ -239,7 +239,7 @@ def _article(src: ArticleSource, settings: Settings, registry: _Registry, proble
     meta = src.meta
     body_html = render_markdown(src.body)
     text = plain_text(body_html)
-    flat = FlatText.of(text)
+    flat = FlatText.of(text, body_html)
     ann = src.annotations
     spans: list[Span] = []
     for m in ann.get("mentions", []):

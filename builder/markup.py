@@ -171,6 +171,43 @@ def plain_text(fragment: str) -> str:
     return "".join(t.value for t in tokenize(fragment) if not t.is_tag)
 
 
+_BETWEEN_BLOCKS = frozenset({"", "blockquote", "ul", "ol", "dl", "table", "thead", "tbody", "tfoot", "tr", "div"})
+"""Elements whose own text (a line break between their blocks) is a break a reader sees, not a space."""
+_TAG_NAME = re.compile(r"</?([a-zA-Z0-9]+)")
+_VOID = frozenset({"br", "hr", "img", "wbr"})
+
+
+def text_as_read(fragment: str) -> str:
+    """:func:`plain_text` with each line break inside a paragraph as the space a reader sees.
+
+    Markdown keeps a source line break inside a paragraph in the HTML,
+    where it shows as a space; the plain text has it as a newline, like
+    the break between two paragraphs. This tells them apart, at the same
+    length (offsets stay those of the plain text). Line breaks stay inside
+    ``pre`` and right after a ``<br>``.
+    """
+    stack: list[str] = []
+    out = []
+    after_br = False
+    for token in tokenize(fragment):
+        if token.is_tag:
+            match = _TAG_NAME.match(token.value)
+            name = match.group(1).lower() if match else ""
+            after_br = name == "br"
+            if token.value.startswith("</"):
+                if name in stack:
+                    del stack[len(stack) - 1 - stack[::-1].index(name):]
+            elif name and name not in _VOID and not token.value.endswith("/>"):
+                stack.append(name)
+            continue
+        text = token.value
+        if (stack[-1] if stack else "") not in _BETWEEN_BLOCKS and "pre" not in stack and "\n" in text:
+            text = ("\n" + text[1:].replace("\n", " ")) if after_br and text.startswith("\n") else text.replace("\n", " ")
+        after_br = False
+        out.append(text)
+    return "".join(out)
+
+
 @dataclass(frozen=True)
 class Mark:
     """How to open and close one span's mark in HTML."""

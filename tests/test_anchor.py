@@ -82,3 +82,40 @@ def test_flat_text_maps_every_offset_back_as_a_walk_over_every_space_run_would()
         for start in range(len(flat.flat)):
             s, e = flat.original(start, start + 1)
             assert re.sub(r"\s+", " ", text[s:e]) == flat.flat[start]
+
+
+def test_a_line_break_inside_a_paragraph_is_the_space_a_reader_sees_for_prefix_and_suffix():
+    """The prefix "الحصار. " is what a reader sees before the second وسيطرت (a line break
+    of the source inside a paragraph); the first follows a new paragraph, which a reader
+    does not see as a space. Exact raw context still wins."""
+    from builder.markup import plain_text, render_markdown
+
+    html = render_markdown("ثم انتهى الحصار.\n\nوسيطرت القوات على البلدة. ثم انتهى الحصار.\nوسيطرت القوات على الجسر.\n")
+    text = plain_text(html)
+    assert text.count("\n") == 2  # the plain text has the paragraph break and the line break alike
+    flat = FlatText.of(text, html)
+    first, second = text.index("وسيطرت"), text.rindex("وسيطرت")
+
+    def picked(**kw):
+        return [a for a, _ in find_all(flat, "وسيطرت القوات", source=text, **kw)]
+    assert picked() == [first, second]
+    assert picked(prefix="الحصار. ") == [second]
+    assert picked(prefix="الحصار.\n") == [first, second]  # exactly both, as the plain text has them
+    assert picked(suffix=" على الجسر") == [second]
+    assert picked(prefix="الحصار.  ") == [first, second]  # exact neither way: white space ignored
+    assert [a for a, _ in find_all(FlatText.of(text), "وسيطرت القوات", prefix="الحصار. ", source=text)] == [
+        first, second]  # without the HTML, line breaks cannot be told apart
+
+
+def test_text_as_read_keeps_breaks_a_reader_sees_and_the_plain_texts_length():
+    from builder.markup import plain_text, render_markdown, text_as_read
+
+    source = ("فقرة أولى\nتكملتها **بخط\nعريض**\n\n- بند\n- بند\n  ثان\n\n> اقتباس\n> تكملته\n\n"
+              "سطر  \nبعد فاصل\n\n    code\n    more\n")
+    html = render_markdown(source)
+    plain, read = plain_text(html), text_as_read(html)
+    assert len(read) == len(plain)
+    assert "فقرة أولى تكملتها بخط عريض" in read and "بند   ثان" in read and "اقتباس تكملته" in read
+    assert "سطر\nبعد فاصل" in read.replace(" \n", "\n")  # a hard break (<br>) stays a break
+    assert "code\nmore" in read  # inside pre
+    assert read.count("\n") >= 5  # between the blocks
