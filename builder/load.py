@@ -12,15 +12,12 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence, TypeVar
+from typing import Any, Sequence
 
 from builder.errors import Diagnostic, Loc, Problems
-from builder.parallel import MIN_ITEMS, collector_paused, jobs, map_chunks
+from builder.parallel import collector_paused, map_chunks, map_in_workers
 from builder.schema import ANNOTATIONS, FRONT_MATTER, ID_RE, INVISIBLE, LIST_FILES, SITE, Record, suggest_id, validate
 from builder.source import LDict, LList, describe, parse_yaml, read_text
-
-T = TypeVar("T")
-R = TypeVar("R")
 
 REGISTRIES = ("places", "actors", "events")
 
@@ -185,9 +182,14 @@ def _load_registry(root: Path, name: str, record: Record, problems: Problems, co
 
 def _files_in_workers(files: list[Path], record: Record, problems: Problems, content: Content,
                       min_items: int) -> list[dict[str, Any]]:
-    """The entries of registry files read and checked by workers (see :func:`_in_workers`)."""
+    """The entries of registry files, read and checked by workers (see builder.parallel.map_in_workers).
+
+    Parsing makes several times the entries' size in short-lived objects:
+    made in the build's own process, they left holes among the entries,
+    and among the entities made from them next, that outlived both.
+    """
     entries: list[dict[str, Any]] = []
-    for part_entries, found, broken, unreadable in _in_workers(_registry_file_chunk, files, record, min_items):
+    for part_entries, found, broken, unreadable in map_in_workers(_registry_file_chunk, files, record, min_items):
         entries.extend(part_entries)
         problems.items.extend(found)
         content.add_broken(broken)
@@ -256,21 +258,6 @@ def _registry_entries(data: LList, record: Record, problems: Problems, content: 
     return entries
 
 
-def _in_workers(fn: Callable[[Any, Sequence[T]], R], items: Sequence[T], state: Any, min_items: int = MIN_ITEMS) -> list[R]:
-    """``map_chunks`` with every core parsing in a worker and this process only receiving entries.
-
-    Parsing makes several times the entries' size in short-lived objects.
-    Made here, they left holes among the entries, and among the entity
-    objects made from the entries next, that outlived both: a quarter of
-    the parent's heap at 100,000 articles (270 MB), which every process
-    forked from it later (the render worker) counts again.  Received whole,
-    the entries fill arenas of their own, which are given back to the
-    system once the corpus stage has modelled and dropped them.  The
-    parent is small this early, so a worker more costs little.
-    """
-    return map_chunks(fn, items, state, processes=jobs() + 1, min_items=min_items, parent_works=False)
-
-
 SPLIT_BYTES = 256 * 1024
 """Registry files larger than this are parsed in parts on every core (50,000 events took 25 s on one)."""
 _ITEM_START = re.compile(r"^-(?: |$)", re.M)
@@ -296,7 +283,7 @@ def _split_registry(path: Path, record: Record) -> tuple[list[dict[str, Any]], d
     text, runs = split
     entries: list[dict[str, Any]] = []
     broken: dict[str, set[str]] = {}
-    for part_entries, part_broken, clean in _in_workers(_registry_part, runs, (path, text, record)):
+    for part_entries, part_broken, clean in map_in_workers(_registry_part, runs, (path, text, record)):
         if not clean:
             return None
         entries.extend(part_entries)

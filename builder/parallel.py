@@ -96,6 +96,22 @@ def map_chunks(fn: Callable[[Any, Sequence[T]], R], items: Sequence[T], state: A
             gc.unfreeze()
 
 
+def map_in_workers(fn: Callable[[Any, Sequence[T]], R], items: Sequence[T], state: Any,
+                   min_items: int = MIN_ITEMS) -> list[R]:
+    """:func:`map_chunks` on a worker per core, this process only receiving the results.
+
+    For work that makes several times its results' size in short-lived
+    objects (parsing): made here, they would leave holes among the results
+    that outlive them, counted again by every process forked from this one
+    later. Early in a build this process is small, so a worker more costs
+    little. One process (ATHAR_JOBS=1) still does everything itself.
+    """
+    processes = jobs()
+    if processes <= 1:
+        return map_chunks(fn, items, state, processes=1, min_items=min_items)
+    return map_chunks(fn, items, state, processes=processes + 1, min_items=min_items, parent_works=False)
+
+
 def _take_chunks(fn: Callable[[Any, Sequence[T]], R], first: int) -> Iterator[tuple[int, R]]:
     """Run ``fn`` on chunk ``first``, then on every chunk no other process has taken yet."""
     i = first if first < len(_chunks) else _take()

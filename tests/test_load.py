@@ -302,7 +302,7 @@ def test_a_big_registry_with_anchors_is_parsed_whole_by_a_worker(tmp_path, monke
     events.write_text(head + "- id: e3\n  title_en: *first\n" + rest, encoding="utf-8")
     monkeypatch.setattr(load_stage, "SPLIT_BYTES", 0)
     taken = []
-    monkeypatch.setattr(load_stage, "_in_workers", lambda fn, items, *rest, real=load_stage._in_workers: (
+    monkeypatch.setattr(load_stage, "map_in_workers", lambda fn, items, *rest, real=load_stage.map_in_workers: (
         taken.append((fn.__name__, len(items))), real(fn, items, *rest))[1])
 
     def loaded() -> tuple[list, dict, list]:

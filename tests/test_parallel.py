@@ -32,3 +32,28 @@ def test_a_pool_of_two_is_the_parent_and_one_worker_or_one_worker_alone():
     assert out["forks"]  # a fresh interpreter has no other thread
     assert out["True"] == {"ordered": True, "processes": 2, "parent": True}
     assert out["False"] == {"ordered": True, "processes": 1, "parent": False}
+
+
+_IN_WORKERS = r"""
+import json, os
+from builder.parallel import map_in_workers
+
+def pid_of(state, chunk):
+    return [(n, os.getpid()) for n in chunk]
+
+done = [x for chunk in map_in_workers(pid_of, range(1000), None) for x in chunk]
+pids = {pid for _, pid in done}
+print(json.dumps({"ordered": [n for n, _ in done] == list(range(1000)), "processes": len(pids),
+                  "parent": os.getpid() in pids}))
+"""
+
+
+def test_work_in_workers_leaves_the_parent_only_receiving_except_with_one_job():
+    """Parsing on every core in workers, so its garbage is never in the parent's heap; ATHAR_JOBS=1 is one process."""
+    import json
+
+    def run(jobs: str) -> dict:
+        return json.loads(subprocess.run([sys.executable, "-c", _IN_WORKERS], capture_output=True, text=True,
+                                         check=True, env={**os.environ, "ATHAR_JOBS": jobs}).stdout)
+    assert run("2") == {"ordered": True, "processes": 2, "parent": False}
+    assert run("1") == {"ordered": True, "processes": 1, "parent": True}
