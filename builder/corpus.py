@@ -94,6 +94,7 @@ def _settings(site: dict[str, Any], base_url: str | None, loc: Loc, problems: Pr
         hijri=site.get("hijri", False),
         auto_mentions=site.get("auto_mentions", True),
         author=site.get("author", ""),
+        latin_language=site.get("latin_language", "en"),
     )
 
 

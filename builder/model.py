@@ -32,6 +32,7 @@ class Settings:
     hijri: bool = False
     auto_mentions: bool = True
     author: str = ""
+    latin_language: str = "en"  # the lang of researchers' text in Latin letters (notes, descriptions, source titles)
 
 
 @dataclass(frozen=True, slots=True)

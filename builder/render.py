@@ -12,7 +12,7 @@ import html
 import importlib.resources
 import secrets
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from operator import attrgetter
 from typing import Any, Callable, Iterable, Iterator
@@ -27,7 +27,7 @@ from builder.arabic import digits, sort_key
 from builder.fmt import Formatter
 from builder.indexes import Indexes, Neighbours
 from builder.markup import Mark, excerpt, mark_spans, strip_tags
-from builder.model import Article, Corpus, Event, EventReport
+from builder.model import Article, Corpus, Event, EventReport, Settings
 from builder.parallel import release_memory
 from builder.cards import Background
 from builder.search import build_search
@@ -176,6 +176,7 @@ class Renderer:
         env = make_environment(user_templates)
         env.filters.update(Formatter(corpus.settings).filters())
         env.filters["textdir"] = text_direction
+        env.filters["textattrs"] = partial(text_attributes, corpus.settings)
         env.globals.update(
             site=corpus.settings,
             corpus=corpus,
@@ -535,7 +536,7 @@ def _annotation_data(article: Article, corpus: Corpus, links: Links, reports: li
             lines = [line("أسماء أخرى" if kind == "actor" else "تهجئات أخرى", "، ".join(entity.aliases))] if entity.aliases else []
             data[f"{kind}:{ident}"] = {
                 "kind": kind, "label": KIND_LABELS[kind], "name": entity.name, "name_en": entity.name_en or "",
-                "url": links.entity(kind, ident), "lines": lines, "note": "", "note_dir": "rtl",
+                "url": links.entity(kind, ident), "lines": lines, "note": "", "note_dir": "rtl", "note_lang": "",
             }
     for shown in reports:
         event, report, differs = shown.event, shown.report, shown.differs
@@ -547,14 +548,39 @@ def _annotation_data(article: Article, corpus: Corpus, links: Links, reports: li
         data[shown.key] = {
             "kind": "event", "label": f"{KIND_LABELS['event']} {fmt.num(shown.number)}", "name": event.title,
             "name_en": event.title_en or "", "url": links.event(event.id), "lines": lines, "note": report.note_html,
-            "note_dir": text_direction(report.note_html),
+            **_note_layout(corpus.settings, report.note_html),
         }
     for note in article.notes:
         data[f"note:{note.number}"] = {
             "kind": "note", "label": f"{KIND_LABELS['note']} {fmt.num(note.number)}", "name": "", "name_en": "",
-            "url": f"#note-{note.number}", "lines": [], "note": note.html, "note_dir": text_direction(note.html),
+            "url": f"#note-{note.number}", "lines": [], "note": note.html,
+            **_note_layout(corpus.settings, note.html),
         }
     return data
+
+
+def _note_layout(settings: Settings, fragment: str) -> dict[str, str]:
+    """A note's direction and lang in the annotation data (the page script sets them on the popover)."""
+    direction = text_direction(fragment)
+    return {"note_dir": direction, "note_lang": text_language(settings, direction)}
+
+
+def text_attributes(settings: Settings, fragment: str) -> Markup:
+    """``dir`` and, when it is not the site's, ``lang`` of a researcher's text (a note, a description, a title).
+
+    Text mostly in Latin letters is taken to be in ``latin_language`` (site.yaml,
+    default en), the rest in Arabic: without ``lang`` a screen reader reads an
+    English note in the page's Arabic voice (WCAG 3.1.2, Language of Parts).
+    """
+    direction = text_direction(fragment)
+    lang = text_language(settings, direction)
+    return Markup(f' dir="{direction}"' + (f' lang="{html.escape(lang)}"' if lang else ""))
+
+
+def text_language(settings: Settings, direction: str) -> str:
+    """The lang of a researcher's text laid out in ``direction``, or "" where it is the site's own."""
+    lang = settings.latin_language if direction == "ltr" else "ar"
+    return "" if lang == settings.language else lang
 
 
 def text_direction(fragment: str) -> str:

@@ -101,6 +101,7 @@ SITE = Record("site", "Site settings (content/site.yaml).", (
     Field("hijri", "bool", "Show Hijri (Umm al-Qura) dates beside Gregorian ones."),
     Field("auto_mentions", "bool", "Find registry names in article text automatically (default true)."),
     Field("author", "text", "Who maintains the research site (feeds, structured data)."),
+    Field("latin_language", "text", "Language of notes, descriptions and source titles written in Latin letters (default en)."),
 ))
 
 PLACE = Record("place", "A place in the gazetteer (places.yaml).", (

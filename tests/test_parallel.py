@@ -55,5 +55,6 @@ def test_work_in_workers_leaves_the_parent_only_receiving_except_with_one_job():
     def run(jobs: str) -> dict:
         return json.loads(subprocess.run([sys.executable, "-c", _IN_WORKERS], capture_output=True, text=True,
                                          check=True, env={**os.environ, "ATHAR_JOBS": jobs}).stdout)
-    assert run("2") == {"ordered": True, "processes": 2, "parent": False}
+    two = run("2")  # two workers; one may take every chunk if the other starts late
+    assert two["ordered"] and two["processes"] in (1, 2) and not two["parent"]
     assert run("1") == {"ordered": True, "processes": 1, "parent": True}

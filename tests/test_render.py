@@ -148,3 +148,38 @@ def test_an_event_reported_twice_in_an_article_has_two_endnotes_each_with_its_ow
     assert "one/#q-ev-mosul-2017" in event_page and "one/#q-ev2-mosul-2017" in event_page
     subjects = re.findall(r'"subjectOf":\s*\[(.*?)\]', event_page, re.S)
     assert subjects and subjects[0].count("articles/one/") == 1
+
+
+def test_researchers_text_in_latin_letters_gets_a_lang_of_its_own(tmp_path):
+    """A note, description or source title mostly in Latin letters is marked with the site's
+    latin_language (default en), so a screen reader does not read it in the page's Arabic
+    voice; Arabic text in an Arabic site needs no lang; on an English site Arabic gets lang=ar."""
+    import json
+    import re
+
+    def built(site: str) -> tuple[str, str, dict]:
+        files = {**MINIMAL, "site.yaml": site,
+                 "events.yaml": MINIMAL["events.yaml"] + "  sources:\n    - title: Mosul retaken (Reuters)\n",
+                 "articles/one.yaml": MINIMAL["articles/one.yaml"] + (
+                     "notes:\n  - quote: مدينة\n    text: The city, *not* the province.\n"
+                     "  - quote: داعش\n    text: التنظيم نفسه.\n")}
+        out = tmp_path / str(len(list(tmp_path.iterdir()))) / "site"
+        build(Options(content=str(write_content(out.parent / "content", files)), output=str(out)))
+        page = (out / "articles" / "one" / "index.html").read_text(encoding="utf-8")
+        event = (out / "events" / "mosul-2017" / "index.html").read_text(encoding="utf-8")
+        data = json.loads(re.search(r'id="annotation-data"[^>]*>(.*?)</script>', page, re.S).group(1))
+        return page, event, data
+
+    page, event, data = built("title: موقع\n")
+    notes = re.findall(r'<div class="note-text"([^>]*)>', page)
+    assert notes == [' dir="ltr" lang="en"', ' dir="rtl"']
+    assert '<bdi dir="ltr" lang="en">Mosul retaken (Reuters)</bdi>' in event
+    assert (data["note:1"]["note_dir"], data["note:1"]["note_lang"]) == ("ltr", "en")
+    assert data["note:2"]["note_lang"] == ""
+
+    page, event, data = built("title: موقع\nlatin_language: fr\n")
+    assert re.findall(r'<div class="note-text"([^>]*)>', page) == [' dir="ltr" lang="fr"', ' dir="rtl"']
+
+    page, _, data = built("title: site\nlanguage: en\ndirection: ltr\n")
+    assert re.findall(r'<div class="note-text"([^>]*)>', page) == [' dir="ltr"', ' dir="rtl" lang="ar"']
+    assert data["note:2"]["note_lang"] == "ar"

@@ -91,6 +91,7 @@
       if (entry.note) {
         var note = el("div", "pop-note");
         note.dir = entry.note_dir || "auto";
+        if (entry.note_lang) note.lang = entry.note_lang;
         /* sanitised by the builder (nh3 allow-list) from the researcher's Markdown */
         note.innerHTML = entry.note;
         pop.appendChild(note);
