@@ -253,6 +253,13 @@ def test_near_misses_are_explained(tmp_path, changes, expected):
     assert len(found) == 1 and found[0].startswith(expected), found
 
 
+def _registries_of(content: Path) -> tuple[dict, dict, list]:
+    """The registries a build loads from ``content``: entries, broken ids, messages."""
+    problems = Problems()
+    got = load(content, problems, defer_articles=True)
+    return got.registries, got.broken, [d.format() for d in problems.items]
+
+
 def test_a_big_registry_parsed_in_parts_gives_what_the_one_piece_parse_gives(tmp_path, monkeypatch):
     """Registries over SPLIT_BYTES are cut at their top-level entries and parsed on every
     core; entries, positions and broken ids must be exactly those of one parse."""
@@ -265,26 +272,21 @@ def test_a_big_registry_parsed_in_parts_gives_what_the_one_piece_parse_gives(tmp
     # One bad entry (an error) and a leading comment: the split must still agree, or step aside.
     events.write_text("# events\n\n" + text, encoding="utf-8")
 
-    def loaded() -> tuple[list, dict, list]:
-        problems = Problems()
-        got = load_stage.load(content, problems, defer_articles=True)
-        return got.registries, got.broken, [d.format() for d in problems.items]
-
     monkeypatch.setattr(load_stage, "SPLIT_BYTES", 0)
     from builder.schema import LIST_FILES
     assert load_stage._split_registry(events, LIST_FILES["events"]) is not None  # the parts path is taken
-    split = loaded()
+    split = _registries_of(content)
     monkeypatch.setattr(load_stage, "_split_registry", lambda path, record: None)
-    whole = loaded()
+    whole = _registries_of(content)
     assert split == whole
     assert len(split[0]["events"]) == 120 and split[0]["events"][5]["_loc"].line > 10
 
     monkeypatch.undo()
     monkeypatch.setattr(load_stage, "SPLIT_BYTES", 0)
     events.write_text(text.replace("- id: e7\n", "- id: E 7\n", 1), encoding="utf-8")
-    split = loaded()
+    split = _registries_of(content)
     monkeypatch.setattr(load_stage, "_split_registry", lambda path, record: None)
-    assert split == loaded() and any("e7" in m or "E 7" in m for m in split[2])
+    assert split == _registries_of(content) and any("e7" in m or "E 7" in m for m in split[2])
 
 
 def test_a_big_registry_with_anchors_is_parsed_whole_by_a_worker(tmp_path, monkeypatch):
@@ -305,16 +307,11 @@ def test_a_big_registry_with_anchors_is_parsed_whole_by_a_worker(tmp_path, monke
     monkeypatch.setattr(load_stage, "map_in_workers", lambda fn, items, *rest, real=load_stage.map_in_workers: (
         taken.append((fn.__name__, len(items))), real(fn, items, *rest))[1])
 
-    def loaded() -> tuple[list, dict, list]:
-        problems = Problems()
-        got = load_stage.load(content, problems, defer_articles=True)
-        return got.registries, got.broken, [d.format() for d in problems.items]
-
     monkeypatch.setenv("ATHAR_JOBS", "2")
-    in_worker = loaded()
+    in_worker = _registries_of(content)
     assert ("_registry_file_chunk", 1) in taken
     monkeypatch.setenv("ATHAR_JOBS", "1")
-    assert in_worker == loaded()
+    assert in_worker == _registries_of(content)
     entries = {e["id"]: e for e in in_worker[0]["events"]}
     assert entries["e3"]["title_en"] == entries["e0"]["title"] and entries["e3"]["_loc"].line > 20
     assert any("E 9" in m for m in in_worker[2]) and "e9" not in entries
@@ -337,14 +334,9 @@ def test_a_registry_folder_read_on_every_core_gives_what_reading_each_file_whole
         (content / "events" / ("y" if n == 3 else "") / f"{n}.yaml").write_text(
             ("# part\n" if n == 1 else "") + chunk.rstrip("\n") + "\n", encoding="utf-8")
 
-    def loaded() -> tuple[list, dict, list]:
-        problems = Problems()
-        got = load_stage.load(content, problems, defer_articles=True)
-        return got.registries, got.broken, [d.format() for d in problems.items]
-
     monkeypatch.setenv("ATHAR_JOBS", "2")
-    by_entry = loaded()
+    by_entry = _registries_of(content)
     monkeypatch.setattr(load_stage, "_entry_runs", lambda path: None)
     monkeypatch.setenv("ATHAR_JOBS", "1")
-    assert by_entry == loaded()
+    assert by_entry == _registries_of(content)
     assert len(by_entry[0]["events"]) == 119 and any("E 9" in m for m in by_entry[2])
