@@ -321,6 +321,8 @@ def _live_update(session, changed: set[Path], state: PreviewState,  # type: igno
                             interrupted=interrupted)
     if update is None:
         return False
+    if update.untouched:  # an editor's temporary files only: the site is as it was
+        return True
     files = ("search and data files left for the next edit, which came meanwhile" if update.interrupted
              else f"{len(update.extras_written)} data files, {update.total_seconds * 1000:.0f} ms in all")
     removed = f", removed {len(update.pages_removed)}" if update.pages_removed else ""

@@ -79,6 +79,31 @@ def test_other_changes_need_a_full_build(tmp_path):
     assert session.update([taken]) is None
 
 
+def test_an_editor_saving_through_a_temporary_file_gets_a_live_update_not_a_full_build(tmp_path):
+    """Editors write a temporary file and rename it over the article; the watcher reports both
+    paths. The temporary one (gone, or hidden) is no content, so the save is a live update and
+    a change of temporary files alone changes nothing; a stray file that stays still takes the
+    full build, which reports it."""
+    content = _generate(tmp_path / "content", 30)
+    session = Session(Options(content=content, output=tmp_path / "live"))
+    session.build()
+    article = content / "articles" / "a000005.md"
+    for temporary in (content / "articles" / "a000005.md.new", content / "articles" / ".a000005.md.swp"):
+        text = article.read_text(encoding="utf-8")
+        temporary.write_text(text.replace('title: "', 'title: "عاجل: ', 1), encoding="utf-8")
+        temporary.replace(article)
+        update = session.update([temporary, article])
+        assert update is not None and not update.untouched
+        assert "articles/a000005/index.html" in update.pages_written
+    hidden = content / "articles" / ".a000007.md.swp"
+    hidden.write_text("x", encoding="utf-8")
+    update = session.update([hidden])
+    assert update is not None and update.untouched and update.pages_written == []
+    stray = content / "articles" / "notes.txt"
+    stray.write_text("x", encoding="utf-8")
+    assert session.update([stray]) is None  # it stays: the full build says it is not read
+
+
 def test_a_page_is_written_only_when_the_file_differs_from_it(tmp_path):
     """Unchanged bytes are not written again; a file changed behind the session's back is, even at the same size."""
     content = _generate(tmp_path / "content", 30)
