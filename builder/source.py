@@ -336,7 +336,11 @@ def _report_yaml_error(exc: yaml.MarkedYAMLError, text: str, loc: Loc, problems:
                        "'*' and '!' start YAML aliases and tags; put the value in quotes")
         return
     context = f" ({exc.context})" if exc.context else ""
-    problems.error(loc.at(line, col), f"YAML syntax error: {what}{context}", _yaml_hint(what))
+    hint = _yaml_hint(what)
+    if "mapping values are not allowed" in what and mark and src_line.find(":") == mark.column:
+        # the line's own key is the surprise, not a colon inside its value: it is indented too far
+        hint = "this line is indented more than the key above it; line it up with the keys beside it"
+    problems.error(loc.at(line, col), f"YAML syntax error: {what}{context}", hint)
 
 
 def _yaml_hint(what: str) -> str:

@@ -340,3 +340,13 @@ def test_a_registry_folder_read_on_every_core_gives_what_reading_each_file_whole
     monkeypatch.setenv("ATHAR_JOBS", "1")
     assert by_entry == _registries_of(content)
     assert len(by_entry[0]["events"]) == 119 and any("E 9" in m for m in by_entry[2])
+
+
+def test_a_colon_error_says_whether_to_quote_or_to_indent(tmp_path):
+    """'mapping values are not allowed' comes from a colon inside a value (quote it) or from
+    a line indented under the one above (line it up): the hint says which."""
+    quoted = diagnose(tmp_path / "a", {"articles/one.md": ONE.replace("title: مقال أول", "title: مقال: أول")})
+    assert len(quoted) == 1 and "hint: a value containing ': ' must be quoted" in quoted[0], quoted
+    indented = diagnose(tmp_path / "b", {"articles/one.yaml": ANN.replace("    quote: الموصل", "      quote: الموصل")})
+    assert len(indented) == 1 and indented[0].startswith("content/articles/one.yaml:3:12: error: YAML syntax error"), indented
+    assert "hint: this line is indented more than the key above it" in indented[0]
