@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from builder.errors import Diagnostic, Loc, Problems
+from builder.new import PLACEHOLDER
 from builder.parallel import collector_paused, map_chunks, map_in_workers
 from builder.schema import ANNOTATIONS, FRONT_MATTER, ID_RE, INVISIBLE, LIST_FILES, SITE, Record, suggest_id, validate
 from builder.source import LDict, LList, describe, parse_yaml, read_text
@@ -457,6 +458,10 @@ def _load_article(path: Path, problems: Problems, content: Content) -> ArticleSo
         raw = _yaml_file(ann_path, problems, may_be_empty=True)
         if raw is not None:
             annotations = validate(ANNOTATIONS, raw, Loc(ann_path, 1, 1), problems) or {}
+    if PLACEHOLDER in body:
+        at = body[:body.index(PLACEHOLDER)].count("\n")
+        problems.warning(Loc(path, body_line + at, 1), "the article's text is still the placeholder 'athar new' wrote",
+                         "paste the article's text here, exactly as it was published")
     content.broken.get("article", set()).discard(path.stem)
     return ArticleSource(path, slug, meta, body, body_line, annotations, ann_path)
 

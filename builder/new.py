@@ -18,8 +18,11 @@ date: "{date}"
 # dateline: دبي
 tags: []
 ---
-الصق نص المقال هنا كما نُشر، حرفًا بحرف.
+{placeholder}
 """
+
+PLACEHOLDER = "الصق نص المقال هنا كما نُشر، حرفًا بحرف."
+"""The body of a new article ("paste the article's text here, as published, letter for letter"): check warns while it is there."""
 
 _ANNOTATIONS = """# Stand-off annotations for {slug}.md (see README: "Content format").
 # mentions:
@@ -56,6 +59,6 @@ def new_article(content: Path, slug: str, title: str = "", when: str = "") -> tu
             raise UsageError(f"{path} already exists; choose another slug")
     folder.mkdir(parents=True, exist_ok=True)
     safe_title = (title or "عنوان المقال").replace("\\", "\\\\").replace('"', '\\"')
-    md.write_text(_ARTICLE.format(title=safe_title, date=day), encoding="utf-8")
+    md.write_text(_ARTICLE.format(title=safe_title, date=day, placeholder=PLACEHOLDER), encoding="utf-8")
     ann.write_text(_ANNOTATIONS.format(slug=slug), encoding="utf-8")
     return md, ann

@@ -20,8 +20,15 @@ def test_new_scaffolds_a_valid_article(tmp_path):
     content = write_content(tmp_path / "content", MINIMAL)
     made = athar("new", "mosul-story", "--content", str(content), "--title", "قصة \"الموصل\"", "--date", "2017-07-10")
     assert made.returncode == 0, made.stderr
-    assert (content / "articles" / "mosul-story.md").is_file()
-    assert athar("check", "--content", str(content)).returncode == 0
+    article = content / "articles" / "mosul-story.md"
+    assert article.is_file()
+    checked = athar("check", "--content", str(content))
+    assert checked.returncode == 0  # valid, but the text is still to be pasted: a warning says so
+    assert "mosul-story.md:10:1: warning: the article's text is still the placeholder" in checked.stderr
+    article.write_text(article.read_text(encoding="utf-8").replace(
+        "الصق نص المقال هنا كما نُشر، حرفًا بحرف.", "نص المقال كما نُشر."), encoding="utf-8")
+    checked = athar("check", "--content", str(content))
+    assert checked.returncode == 0 and "warning" not in checked.stderr, checked.stderr
     again = athar("new", "mosul-story", "--content", str(content))
     assert again.returncode == 2 and "already exists" in again.stderr
     assert athar("new", "Bad Slug", "--content", str(content)).returncode == 2
