@@ -9,6 +9,9 @@ saved to the moment the page shows the change, polling the output file:
 - *edit, busy*: another article edited while the preview is still making
   the search and data files of the edit before (they take seconds at
   10,000 articles; the save must not wait for them);
+- *edit, saved by rename*: an article's text written to a temporary file
+  that is renamed over it, as many editors save (vim, JetBrains' safe
+  write, ``sed -i``);
 - *new article*: a new article file (a copy of an existing one under a
   new slug and title) until its own page exists;
 - *deleted article*: those new articles' files removed, until their page
@@ -23,6 +26,7 @@ are removed at the end.  Prints the figures; asserts nothing.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import statistics
@@ -63,6 +67,13 @@ def _append(md: Path, marker: str) -> None:
     md.write_text(md.read_text(encoding="utf-8").rstrip("\n") + f" {marker}\n", encoding="utf-8")
 
 
+def _append_by_rename(md: Path, marker: str) -> None:
+    """The same edit, saved as many editors do: a temporary file beside it, renamed over it."""
+    temporary = md.with_name(md.name + ".new")
+    temporary.write_text(md.read_text(encoding="utf-8").rstrip("\n") + f" {marker}\n", encoding="utf-8")
+    os.replace(temporary, md)
+
+
 def _start(content: Path, out: Path, log: Path, port: int) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen([sys.executable, "-m", "builder", "serve", "--content", str(content), "--output", str(out),
                              "--port", str(port)], stdout=log.open("wb"), stderr=subprocess.STDOUT, cwd=REPO)
@@ -81,8 +92,8 @@ def measure(content: Path, workdir: Path, trials: int, port: int, settle: float)
         started = time.perf_counter()
         proc = _start(copy, out, log, port)
         print(f"first build and start: {time.perf_counter() - started:.1f} s", flush=True)
-        figures: dict[str, list[float]] = {"edit, quiet": [], "edit, busy": [], "new article": [],
-                                           "deleted article": []}
+        figures: dict[str, list[float]] = {"edit, quiet": [], "edit, busy": [], "edit, saved by rename": [],
+                                           "new article": [], "deleted article": []}
         articles = sorted((copy / "articles").glob("*.md"))
         try:
             time.sleep(settle)
@@ -96,6 +107,11 @@ def measure(content: Path, workdir: Path, trials: int, port: int, settle: float)
                 time.sleep(0.5)  # the preview is now making the search and data files of that edit
                 _append(other, marker + "ب")
                 figures["edit, busy"].append(_wait_for(out / "articles" / other.stem / "index.html", marker + "ب"))
+                time.sleep(settle)
+                renamed = articles[(11 + 31 * n) % len(articles)]
+                _append_by_rename(renamed, marker + "ج")
+                figures["edit, saved by rename"].append(
+                    _wait_for(out / "articles" / renamed.stem / "index.html", marker + "ج"))
                 time.sleep(settle)
             for n in range(trials):
                 source = articles[(3 + 17 * n) % len(articles)]
