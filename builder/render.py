@@ -458,11 +458,10 @@ def event_reports(article: Article, corpus: Corpus) -> list[ShownReport]:
     shown = []
     for (event_id, claimed, nth), report in zip(numbered_claims(article.claims), article.events):
         event = corpus.events[event_id]
-        suffix = "" if nth == 1 else str(nth)
+        quote_id = quote_anchor(event_id, nth)  # q-ev-ID, q-ev2-ID, ...: the endnote is the same without "q-"
         shown.append(ShownReport(
-            len(shown) + 1, report, event, key=f"event:{event_id}" + (f":{nth}" if suffix else ""),
-            item_id=f"ev{suffix}-{event_id}", quote_id=quote_anchor(event_id, nth),
-            differs=claim_differs(claimed, event.date)))
+            len(shown) + 1, report, event, key=f"event:{event_id}" + (f":{nth}" if nth > 1 else ""),
+            item_id=quote_id.removeprefix("q-"), quote_id=quote_id, differs=claim_differs(claimed, event.date)))
     return shown
 
 
