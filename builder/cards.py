@@ -661,6 +661,7 @@ class Background:
         self._conn, child = context.Pipe()
         self._after = after
         self._list: str | None = None  # the file of cards handed over (see _listed)
+        self._drawn = False  # whether the process said it is done with the cards (see wait)
         self._process = context.Process(target=_draw_in_background,
                                         args=(child, folder, self._next, self._stop, self._paused, after), daemon=True)
         self._process.start()
@@ -720,8 +721,11 @@ class Background:
 
     def wait(self) -> None:
         """Wait until the background is done with the cards (or gave up); it goes on with ``after`` if given."""
+        if self._drawn:
+            return
         try:
             self._conn.recv()
+            self._drawn = True
         except (EOFError, OSError):
             self.close()
             return
@@ -729,8 +733,12 @@ class Background:
             self.close()
 
     def outcome(self) -> tuple[bool, Any]:
-        """(True, what ``after`` returned), waiting for it, or (False, None) if the process could not run it."""
+        """(True, what ``after`` returned), waiting for it, or (False, None) if the process could not run it.
+
+        Waits for the cards first if nobody did (a site without cards never finishes them).
+        """
         try:
+            self.wait()
             if self._conn.closed:
                 return (False, None)
             return (True, self._conn.recv())

@@ -212,9 +212,9 @@ def _cmd_build(args: argparse.Namespace) -> int:
         total = sum(t for _, t in result.timings)
         print(f"built {result.files} files into {options.output} in {total:.2f} s", file=sys.stderr)
         if result.corpus is not None and "://" not in result.corpus.settings.base_url:
-            print(f"note: base_url {result.corpus.settings.base_url!r} names no host, so no sitemap.xml was written "
-                  "and canonical and share-card URLs are root-relative; publish with an absolute base_url "
-                  "(site.yaml or --base-url https://example.org/project/) to get them", file=sys.stderr)
+            print(f"note: base_url {result.corpus.settings.base_url!r} names no host, so no sitemap.xml and no share cards "
+                  "were written (both need absolute URLs) and canonical URLs are root-relative; publish with an "
+                  "absolute base_url (site.yaml or --base-url https://example.org/project/) to get them", file=sys.stderr)
     return 0
 
 

@@ -167,15 +167,16 @@ class Describer:
         _put(node, "subjectOf", [ref(self.article_id(slug)) for slug in reporting] + sources)
         return node
 
-    def article(self, article: Article, image: str) -> Node:
+    def article(self, article: Article, image: str | None) -> Node:
         """A NewsArticle: the archived text, based on the original at source_url."""
         page = self.urls(self.links.article(article.slug))
         node: Node = {
             "@type": "NewsArticle", "@id": self.article_id(article.slug), "headline": article.title,
             "url": page, "mainEntityOfPage": page, "datePublished": article.date.isoformat(),
-            "inLanguage": article.language, "isPartOf": ref(self.website_id()), "image": image,
+            "inLanguage": article.language, "isPartOf": ref(self.website_id()),
             "wordCount": article.word_count,
         }
+        _put(node, "image", image)
         _put(node, "dateline", article.dateline)
         if article.author:
             node["author"] = {"@type": "Person", "name": article.author}
@@ -212,7 +213,7 @@ class Describer:
 
     # ----------------------------------------------------------- pages
 
-    def article_page(self, article: Article, image: str) -> Node:
+    def article_page(self, article: Article, image: str | None) -> Node:
         nodes = [self.article(article, image), self.website()]
         events = [self.corpus.events[e] for e in article.event_ids]
         nodes += [self.event(e, inline_places=False) for e in events]

@@ -71,7 +71,7 @@ class PageMeta:
     description: str
     canonical: str | None  # None on the 404 page, which is served at any URL
     og_type: str  # "article" or "website"
-    image: str
+    image: str | None  # its share card's public URL; None without a host (see share_cards)
     image_alt: str
     image_width: int
     image_height: int
@@ -169,11 +169,12 @@ class Publisher:
         s = self.corpus.settings
         url = self.links.url(page_url)
         subject = self._subject(url, template, context)
+        image = self._card_url(subject.image)
         return PageMeta(
             title=subject.title, description=excerpt(subject.description or s.title, 300),
             canonical=None if template == "404.html" else self.urls(url), og_type=subject.og_type,
-            image=self.urls.path(subject.image), image_alt=subject.title, image_width=CARD_WIDTH,
-            image_height=CARD_HEIGHT, twitter_card="summary_large_image", site_name=s.title,
+            image=image, image_alt=subject.title, image_width=CARD_WIDTH, image_height=CARD_HEIGHT,
+            twitter_card="summary_large_image" if image else "summary", site_name=s.title,
             locale=_locale(s.language), published=subject.published, tags=subject.tags,
             jsonld=self.describe.script(subject.data), feeds=self.feeds,
         )
@@ -184,7 +185,7 @@ class Publisher:
         if template == "article.html":
             a: Article = context["article"]
             image = P.article_card(a.slug)
-            return _Subject(a.title, excerpt(a.body_text), d.article_page(a, self.urls.path(image)), image,
+            return _Subject(a.title, excerpt(a.body_text), d.article_page(a, self._card_url(image)), image,
                             "article", a.date.isoformat(), tuple(t.name for t in a.tags))
         if template == "event.html":
             ev = context["event"]
@@ -205,6 +206,10 @@ class Publisher:
             return _Subject(INDEX_TITLES[template], s.description, graph([d.website()]))
         title = f"وسم: {context['tag'].name}" if template == "tag.html" else INDEX_TITLES.get(template, s.title)
         return _Subject(title, s.description, graph([d.website(), d.collection(url, title)]))
+
+    def _card_url(self, path: str) -> str | None:
+        """The public URL of a share card, if the site has cards (see :func:`share_cards`)."""
+        return self.urls.path(path) if self.urls.absolute else None
 
     def _citation(self, a: Article) -> Citation:
         return cite(a, self.corpus.settings, self.urls, self.fmt.date(a.date),
@@ -273,11 +278,20 @@ def _timeline_chart(timeline: Timeline) -> TimelineChart | None:
 def share_cards(corpus: Corpus, events: Iterable[Event]) -> list[tuple[str, Card]]:
     """Where each share card goes and what it shows: the site's, each article's, each event's.
 
+    Nothing when base_url names no host.  A card is there for a social network
+    to fetch, and ``og:image`` must be an absolute http(s) URL (the Open Graph
+    schema; Twitter/X, LinkedIn and Slack use nothing else), so without a
+    host no network can show it, as no search engine can read a sitemap of
+    root-relative URLs.  Such a build writes neither, and says so; drawing
+    the cards was a third of the CPU of a 10,000-article build.
+
     Needs only the corpus, so the cards can be drawn in the background
     while the indexes and pages are made (see :mod:`builder.build`).
     """
     from builder.render import EVENT_TYPE_LABELS  # render imports this module
     s = corpus.settings
+    if not P.site_origin(s):
+        return []
     fmt = Formatter(s)
     cards = [(P.SITE_CARD, Card(s.title, "", excerpt(s.description, 70)))]
     for a in corpus.articles.values():

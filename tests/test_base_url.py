@@ -122,3 +122,35 @@ def test_full_base_url_sitemap_is_valid_and_lists_every_page(absolute_site: Path
              for p in absolute_site.rglob("index.html")}
     assert locs == pages, "the sitemap lists exactly the HTML pages (not 404.html)"
 
+
+
+class _Meta(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.meta: dict[str, str] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "meta" and (a.get("property") or a.get("name")):
+            self.meta[a.get("property") or a.get("name") or ""] = a.get("content") or ""
+
+
+def test_with_a_host_every_page_has_a_share_card_in_the_site(absolute_site: Path) -> None:
+    """og:image must be absolute, so only a site with a host has cards: each page's is a 1200x630 PNG."""
+    from PIL import Image
+
+    shown = set()
+    for page in sorted(absolute_site.rglob("*.html")):
+        parser = _Meta()
+        parser.feed(page.read_text(encoding="utf-8"))
+        meta, rel = parser.meta, page.relative_to(absolute_site).as_posix()
+        assert meta["twitter:card"] == "summary_large_image", rel
+        assert meta["og:image"] == meta["twitter:image"] and meta["og:image"].startswith(ABSOLUTE), rel
+        assert meta["og:image:alt"] == meta["og:title"], rel
+        shown.add(meta["og:image"].removeprefix(ABSOLUTE))
+    for rel in shown:
+        with Image.open(absolute_site / rel) as card:
+            assert (card.format, card.size) == ("PNG", (1200, 630)), rel
+    assert sorted(p.relative_to(absolute_site).as_posix() for p in absolute_site.rglob("*.png")) == sorted(shown)
+    page = (absolute_site / "articles/caliphate-collapse-2017/index.html").read_text(encoding="utf-8")
+    assert f'"image":"{ABSOLUTE}articles/caliphate-collapse-2017/card.png"' in page, "JSON-LD names the card too"

@@ -96,7 +96,7 @@ def test_every_file_and_folder_of_the_site_is_readable_by_everyone(bundled_site)
     modes = {}
     for path in [bundled_site, *bundled_site.rglob("*")]:
         modes.setdefault(stat.S_IMODE(path.lstat().st_mode), []).append(path.relative_to(bundled_site).as_posix())
-    assert any(p.endswith("card.png") for p in modes.get(0o644, [])), "share cards are part of the site"
+    assert any(p.endswith("cite.bib") for p in modes.get(0o644, [])), "files made beside the pages too"
     assert {m: p[:3] for m, p in modes.items() if m not in (0o644, 0o755)} == {}
 
 

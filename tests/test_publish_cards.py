@@ -258,6 +258,10 @@ def test_the_background_runs_its_after_job_once_the_cards_are_done(tmp_path: Pat
     assert background.outcome() == (True, "hashed")  # the writer met it: it went on with the job, not stopped
     assert not background._process.is_alive()
 
+    nothing = cards.Background(tmp_path / "none", after=lambda: "hashed")
+    nothing.draw([])  # a site without cards (no host): nobody finishes them, the job's result still comes back
+    assert nothing.outcome() == (True, "hashed")
+
     def fails() -> None:
         raise OSError("unreadable")
 

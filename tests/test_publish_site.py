@@ -11,7 +11,6 @@ from urllib.parse import quote, unquote
 
 import feedparser
 import pytest
-from PIL import Image
 
 from tools import serve_directory
 
@@ -90,16 +89,16 @@ def test_every_page_has_canonical_open_graph_twitter_and_json_ld(bundled_site: P
             expected = quote("/" + rel.removesuffix("index.html"))
             assert h.canonical == [expected], rel
             assert h.meta["og:url"] == [expected]
-        for key in ("og:title", "og:type", "og:image", "og:image:alt", "og:site_name", "twitter:card"):
+        for key in ("og:title", "og:type", "og:site_name", "twitter:card"):
             assert len(h.meta.get(key, [])) == 1 and h.meta[key][0], f"{rel}: {key}"
-        assert h.meta["twitter:card"] == ["summary_large_image"]
-        image = local(bundled_site, h.meta["og:image"][0])
-        assert image.is_file(), f"{rel}: og:image {image} missing"
+        # base_url "/" names no host: no share card, since og:image must be an absolute URL
+        assert not [k for k in h.meta if "image" in k], rel
+        assert h.meta["twitter:card"] == ["summary"]
         assert h.feeds == ["/feed.xml", "/events/feed.xml"]
         graph_nodes(h)
 
 
-def test_article_page_json_ld_and_card(bundled_site: Path) -> None:
+def test_article_page_json_ld(bundled_site: Path) -> None:
     h = head(bundled_site / "articles" / SLUG / "index.html")
     nodes = {n.get("@id"): n for n in graph_nodes(h)}
     article = nodes[f"/articles/{SLUG}/#article"]
@@ -112,8 +111,7 @@ def test_article_page_json_ld_and_card(bundled_site: Path) -> None:
     assert {nodes[r["@id"]]["@type"] for r in article["mentions"]} == {"Place", "Organization"}
     assert h.meta["og:type"] == ["article"]
     assert h.meta["article:published_time"] == ["2017-11-17"]
-    card = Image.open(local(bundled_site, h.meta["og:image"][0]))
-    assert (card.format, card.size) == ("PNG", (1200, 630))
+    assert "image" not in article and not list(bundled_site.rglob("*.png")), "no host, no share cards"
 
 
 def test_event_place_and_actor_pages_describe_their_entity(bundled_site: Path) -> None:

@@ -30,9 +30,9 @@ def test_one_process_or_two_give_identical_sites(generated, tmp_path, monkeypatc
     for jobs in ("1", "2"):
         monkeypatch.setenv("ATHAR_JOBS", jobs)
         out = tmp_path / jobs / "site"  # each its own card cache (.athar-cache beside the site)
-        result = athar("build", "--content", str(generated), "--output", str(out))
+        result = athar("build", "--content", str(generated), "--output", str(out), "--base-url", "https://example.org/")
         assert result.returncode == 0, result.stderr
-        # With two cores the share cards are drawn by a background process meanwhile.
+        # A site with a host has share cards. With two cores the share cards are drawn by a background process meanwhile.
         assert ("\ncards " in result.stderr) == (jobs == "2"), result.stderr
         assert len(list((tmp_path / jobs / ".athar-cache" / "cards").glob("*.png"))) > 260
         outs[jobs] = _tree(out)
