@@ -75,8 +75,9 @@ def test_flat_text_maps_every_offset_back_as_a_walk_over_every_space_run_would()
         return re.sub(r"\s+", " ", text), tuple(breaks), tuple(removed)
 
     rng = random.Random(3)
-    for _ in range(300):
-        text = "".join(rng.choice(["الموصل", "x", " ", "  ", "\n", "\n\n", "\t \u00a0", "و"]) for _ in range(rng.randrange(0, 40)))
+    for _ in range(2000):
+        text = "".join(rng.choice(["الموصل", "x", " ", "  ", "\n", "\n\n", "\t \u00a0", "و",
+                                       "\u2028", "\r", "\x1c", "\u3000", "\u0085", "\u200b"]) for _ in range(rng.randrange(0, 40)))
         flat = FlatText.of(text)
         assert (flat.flat, flat.breaks, flat.removed) == reference(text)
         for start in range(len(flat.flat)):

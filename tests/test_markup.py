@@ -86,7 +86,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 import markdown as _md
 
-from builder.markup import _MARKDOWN_SYNTAX, _markdown_converter, sanitize
+from builder.markup import _markdown_converter, has_markdown_syntax, sanitize
 
 
 def _whole(text: str) -> str:
@@ -133,8 +133,20 @@ def test_a_paragraph_keeps_a_no_break_space_that_opens_it(text):
 def test_seed_takes_the_fast_path():
     from tools import REPO
     body = (REPO / "content/articles/caliphate-collapse-2017.md").read_text(encoding="utf-8").split("\n---\n", 1)[1]
-    assert not _MARKDOWN_SYNTAX.search(body)
+    assert not has_markdown_syntax(body)
     assert render_markdown(body) == _whole(body)
+
+
+def test_the_syntax_check_is_the_one_multi_line_pattern_it_replaces():
+    import random
+    import re
+
+    pattern = re.compile(r"[*_`\[\]!<>\\&#~\t\r\x00-\x08\x0b-\x1f\x7f]|^ {0,3}(?:[-+=]|\d+[.)])|^ {4}| {2,}$", re.M)
+    rng = random.Random(5)
+    atoms = ["ا", "ب", " ", "  ", "\n", "\n\n", "-", "+", "=", "1", "٢", ".", ")", "*", "    ", "   -", "\t", "#", "2)", "\r"]
+    for _ in range(50_000):
+        text = "".join(rng.choice(atoms) for _ in range(rng.randrange(0, 10)))
+        assert has_markdown_syntax(text) == bool(pattern.search(text)), repr(text)
 
 
 def test_excerpt_reads_only_the_start_yet_cuts_as_if_it_collapsed_everything() -> None:
