@@ -235,7 +235,19 @@ def test_overlap_by_binary_search_equals_the_plain_scan(spans, start, size):
 
 @given(st.lists(st.sampled_from(["الرقّة", "أ", "ـ", " ", "  ", "\n", "ﻻ", "x", "٢", "بالموصل", "🙂", "ة"]), max_size=30).map("".join))
 def test_folding_token_by_token_equals_folding_the_text(text):
-    from builder.arabic import Folded
-    kept: dict[str, str] = {}
+    from builder.arabic import Folded, fold_cache
+    kept = fold_cache()
     for _ in range(2):  # the second time from the kept tokens
         assert Folded.of(text, kept).text == Folded.of(text).text
+
+
+@given(st.lists(st.sampled_from(["الموصل", "بالموصل", "داعش", "،", "_", "x", "٢", " ", "  ", "\n", "دير", "الزور",
+                                 "ـ", "(", "الرقّة", "ﻻ", "وللرقة"]), max_size=40).map("".join))
+def test_candidate_words_are_the_words_of_the_folded_text_that_start_a_name(text):
+    """Found token by token from a cache; must be what a scan of the whole folded text finds."""
+    from builder.arabic import WORD, normalize
+    m = MentionMatcher(PLACES, ACTORS)
+    tokens = [normalize(t) for t in text.split(" ")]
+    scan = [(w.start(), w.group()) for w in WORD.finditer(" ".join(tokens)) if w.group() in m.roots]
+    assert m._candidates(tokens) == scan
+    assert m._candidates(tokens) == scan  # again, from the cache
