@@ -10,15 +10,24 @@ these characters, so the replacement cannot change the data.
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from typing import Any
 
 
 def dumps(value: Any, **options: Any) -> str:
     """``json.dumps`` (UTF-8 text, sorted keys) with markup characters escaped."""
-    options.setdefault("ensure_ascii", False)
-    options.setdefault("sort_keys", True)
-    text = json.dumps(value, **options)
+    text = _encoder(tuple(sorted(options.items()))).encode(value)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+@lru_cache(maxsize=16)
+def _encoder(options: tuple[tuple[str, Any], ...]) -> json.JSONEncoder:
+    """One encoder per set of options: ``json.dumps`` with options made a new one per call.
+
+    A page encodes dozens of small values (each popover's data, JSON-LD),
+    and making the encoder was half the cost of encoding one.
+    """
+    return json.JSONEncoder(**{"ensure_ascii": False, "sort_keys": True, **dict(options)})
 
 
 def script(value: Any) -> str:

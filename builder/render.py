@@ -27,7 +27,7 @@ from builder.arabic import digits, sort_key
 from builder.fmt import Formatter
 from builder.indexes import Indexes, Neighbours
 from builder.markup import Mark, excerpt, mark_spans, strip_tags
-from builder.model import Article, Corpus, Event, EventReport, Settings
+from builder.model import Actor, Article, Corpus, Event, EventReport, Place, Settings
 from builder.parallel import release_memory
 from builder.cards import Background
 from builder.search import build_search
@@ -190,6 +190,7 @@ class Renderer:
             memo_each=self.memo_each,
         )
         self._memo: dict[tuple[str, str], Any] = {}  # bytes, or str with text_memo
+        self._entity_json: dict[str, str] = {}  # a place's or actor's popover data, as JSON (see _annotation_data)
         self._kept: Callable[[str], Any] = _same if text_memo else str.encode
         self._shown: Callable[[Any], str] = _same if text_memo else bytes.decode
         self._line: Any = "\n" if text_memo else b"\n"
@@ -275,6 +276,7 @@ class Renderer:
     def forget(self) -> None:
         """Let go of every memoised fragment (the build no longer renders pages)."""
         self._memo.clear()
+        self._entity_json.clear()
         release_memory()
 
     def rebind(self, corpus: Corpus, indexes: Indexes, edited_articles: Iterable[str] | None = None) -> None:
@@ -287,6 +289,7 @@ class Renderer:
         """
         if edited_articles is None:
             self._memo.clear()
+            self._entity_json.clear()
         else:
             for slug in edited_articles:
                 self._memo.pop(("article-card", slug), None)
@@ -359,7 +362,7 @@ class Renderer:
         """What a page's template is given."""
         corpus, indexes = self.corpus, self.indexes
         if task.kind == "article":
-            return _article_context(corpus.articles[task.key], corpus, indexes, self.links)
+            return _article_context(corpus.articles[task.key], corpus, indexes, self.links, self._entity_json)
         if task.kind == "event":
             entry = indexes.timeline.by_event[task.key]
             return {"entry": entry, "event": entry.event, "articles": indexes.entity_articles[("event", task.key)]}
@@ -416,7 +419,8 @@ def extra_files(corpus: Corpus, indexes: Indexes, cache_dir: Path | None = None,
     yield from publish_outputs(corpus, indexes, cache_dir=cache_dir, cards=cards)
 
 
-def _article_context(article: Article, corpus: Corpus, indexes: Indexes, links: Links) -> dict[str, Any]:
+def _article_context(article: Article, corpus: Corpus, indexes: Indexes, links: Links,
+                     entity_json: dict[str, str] | None = None) -> dict[str, Any]:
     related = indexes.related.computed.get(article.slug, ())
     reports = event_reports(article, corpus)
     return {
@@ -426,7 +430,7 @@ def _article_context(article: Article, corpus: Corpus, indexes: Indexes, links: 
         "backlinks": indexes.related.backlinks.get(article.slug, ()),
         "summary": excerpt(article.body_text),
         "neighbours": indexes.neighbours.get(article.slug, Neighbours()),
-        "annotations": json_script(_annotation_data(article, corpus, links, reports)),
+        "annotations": _annotation_data(article, corpus, links, reports, {} if entity_json is None else entity_json),
         "event_reports": reports,
     }
 
@@ -481,20 +485,16 @@ def _marks(article: Article, corpus: Corpus, links: Links, reports: list[ShownRe
     by_span: dict[tuple[int, int, str], list[ShownReport]] = {}
     for shown in reports:
         by_span.setdefault(shown.span, []).append(shown)
+    named: dict[tuple[str, str, bool], tuple[str, tuple[str, str]]] = {}  # a name's tags, made once per article
     for span in article.spans:
-        key = f"{span.kind}:{span.ref}"
         if span.kind in ("place", "actor"):
-            entity = corpus.places[span.ref] if span.kind == "place" else corpus.actors[span.ref]
-            label = html.escape(f"{KIND_LABELS[span.kind]}: {entity.name}")
-            auto = " m-auto" if span.auto else ""
-            attributes = f'class="m m-{span.kind}{auto}" title="{label}" data-ann="{key}"'
-            marks.append(Mark(
-                span.start, span.end,
-                f'<a class="m m-{span.kind}{auto}" href="{links.entity(span.kind, span.ref)}" title="{label}" '
-                f'data-ann="{key}">',
-                "</a>", is_link=True, unlinked=(f"<span {attributes}>", "</span>"),
-            ))
-        elif span.kind == "event":
+            tags = named.get((span.kind, span.ref, span.auto))
+            if tags is None:
+                tags = named[(span.kind, span.ref, span.auto)] = _name_tags(span.kind, span.ref, span.auto, corpus, links)
+            marks.append(Mark(span.start, span.end, tags[0], "</a>", True, "", tags[1]))
+            continue
+        key = f"{span.kind}:{span.ref}"
+        if span.kind == "event":
             shown = by_span[(span.start, span.end, span.ref)].pop(0)  # reports of one quote, in order
             n = digits(shown.number, numerals)
             label = html.escape(f"{KIND_LABELS['event']} {n}: {shown.event.title}")
@@ -515,28 +515,43 @@ def _marks(article: Article, corpus: Corpus, links: Links, reports: list[ShownRe
     return marks
 
 
-def _annotation_data(article: Article, corpus: Corpus, links: Links, reports: list[ShownReport]) -> dict[str, dict[str, Any]]:
-    """What each mark of the article stands for, keyed like its ``data-ann``.
+def _name_tags(kind: str, ref: str, auto: bool, corpus: Corpus, links: Links) -> tuple[str, tuple[str, str]]:
+    """A place or actor mention's link, and its tags where it cannot be a link (inside another)."""
+    entity = corpus.places[ref] if kind == "place" else corpus.actors[ref]
+    label = html.escape(f"{KIND_LABELS[kind]}: {entity.name}")
+    key = f"{kind}:{ref}"
+    auto_class = " m-auto" if auto else ""
+    attributes = f'class="m m-{kind}{auto_class}" title="{label}" data-ann="{key}"'
+    return (f'<a class="m m-{kind}{auto_class}" href="{links.entity(kind, ref)}" title="{label}" data-ann="{key}">',
+            (f"<span {attributes}>", "</span>"))
 
-    Put in the page as JSON for the annotation popovers, already worded and
-    formatted, so the script only shows it.  ``lines`` are (label, value)
-    facts, ``warn`` marking a claim that disagrees with the record; ``note``
-    is the sanitised HTML of the researcher's Markdown.
+
+def _line(label: str, value: str, warn: bool = False) -> dict[str, Any]:
+    return {"label": label, "value": value, "warn": warn}
+
+
+def _annotation_data(article: Article, corpus: Corpus, links: Links, reports: list[ShownReport],
+                     entity_json: dict[str, str]) -> str:
+    """What each mark of the article stands for, keyed like its ``data-ann``, as JSON for the page.
+
+    For the annotation popovers, already worded and formatted, so the
+    script only shows it.  ``lines`` are (label, value) facts, ``warn``
+    marking a claim that disagrees with the record; ``note`` is the
+    sanitised HTML of the researcher's Markdown.  A place or actor says the
+    same on every page: its JSON is made once and kept in ``entity_json``,
+    and the object is put together from the JSON of its members, in the
+    order of their keys (what :func:`json_script` would write).
     """
     fmt = Formatter(corpus.settings)
-    data: dict[str, dict[str, Any]] = {}
-
-    def line(label: str, value: str, warn: bool = False) -> dict[str, Any]:
-        return {"label": label, "value": value, "warn": warn}
-
+    members: dict[str, str] = {}
     for kind, registry in (("place", corpus.places), ("actor", corpus.actors)):
-        for ident in sorted({s.ref for s in article.spans if s.kind == kind}):
-            entity = registry[ident]
-            lines = [line("أسماء أخرى" if kind == "actor" else "تهجئات أخرى", "، ".join(entity.aliases))] if entity.aliases else []
-            data[f"{kind}:{ident}"] = {
-                "kind": kind, "label": KIND_LABELS[kind], "name": entity.name, "name_en": entity.name_en or "",
-                "url": links.entity(kind, ident), "lines": lines, "note": "", "note_dir": "rtl", "note_lang": "",
-            }
+        for ident in {s.ref for s in article.spans if s.kind == kind}:
+            key = f"{kind}:{ident}"
+            if key not in entity_json:
+                entity_json[key] = json_script(_entity_annotation(kind, registry[ident], links))
+            members[key] = entity_json[key]
+    data: dict[str, dict[str, Any]] = {}
+    line = _line
     for shown in reports:
         event, report, differs = shown.event, shown.report, shown.differs
         lines = [line("التاريخ الموثّق", fmt.date(event.date))]
@@ -555,7 +570,17 @@ def _annotation_data(article: Article, corpus: Corpus, links: Links, reports: li
             "url": f"#note-{note.number}", "lines": [], "note": note.html,
             **_note_layout(corpus.settings, note.html),
         }
-    return data
+    members.update((key, json_script(value)) for key, value in data.items())
+    return "{" + ",".join(f"{json_script(key)}:{members[key]}" for key in sorted(members)) + "}"
+
+
+def _entity_annotation(kind: str, entity: Place | Actor, links: Links) -> dict[str, Any]:
+    """A place's or actor's popover data (see :func:`_annotation_data`)."""
+    lines = [_line("أسماء أخرى" if kind == "actor" else "تهجئات أخرى", "، ".join(entity.aliases))] if entity.aliases else []
+    return {
+        "kind": kind, "label": KIND_LABELS[kind], "name": entity.name, "name_en": entity.name_en or "",
+        "url": links.entity(kind, entity.id), "lines": lines, "note": "", "note_dir": "rtl", "note_lang": "",
+    }
 
 
 def _note_layout(settings: Settings, fragment: str) -> dict[str, str]:
