@@ -13,7 +13,8 @@ from __future__ import annotations
 import html
 from bisect import bisect_left, bisect_right
 import re
-from typing import Callable, NamedTuple, Sequence
+from functools import lru_cache
+from typing import Any, Callable, NamedTuple, Sequence
 
 import markdown as _markdown
 import nh3
@@ -119,7 +120,42 @@ def _converted(text: str) -> str:
 def _unsanitized(text: str) -> str:
     """Python-Markdown's HTML (one converter per process, reset for each text)."""
     _MARKDOWN.reset()
+    _INLINE.inlinePatterns = _inline_patterns(_inline_needed(text))
     return _MARKDOWN.convert(text)
+
+
+# What an inline pattern of Python-Markdown cannot match without: all of these strings.
+_INLINE_TRIGGERS = {
+    "backtick": ("`",), "escape": ("\\",), "reference": ("[",), "link": ("[",), "short_reference": ("[",),
+    "image_link": ("![",), "image_reference": ("![",), "short_image_ref": ("![",),
+    "autolink": ("<",), "automail": ("<",), "html": ("<",), "entity": ("&",), "linebreak": ("  \n",),
+}
+
+
+def _inline_needed(text: str) -> tuple[str, ...]:
+    """The names of the inline patterns that may match somewhere in ``text``.
+
+    Python-Markdown tries each of its 14 inline patterns on every piece of
+    text, and for an article's runs with a little emphasis that was most
+    of a conversion.  Every piece it tries is cut from the text (its own
+    placeholders hold none of these strings), so a pattern whose trigger
+    the text lacks can never match there, and leaving it out changes
+    nothing.  A pattern not in the table is always tried; emphasis when the
+    text has one of its delimiters (``*``, ``_``).
+    """
+    delimiters = _MARKDOWN.delimiters.tokens if _MARKDOWN.delimiters is not None else ()
+    return tuple(name for name in _INLINE_NAMES
+                 if (any(t in text for t in delimiters) if name == "em_strong"
+                     else all(t in text for t in _INLINE_TRIGGERS.get(name, ()))))
+
+
+@lru_cache(maxsize=64)
+def _inline_patterns(names: tuple[str, ...]) -> Any:
+    """A registry of the converter's inline patterns with only ``names``, at their priorities."""
+    registry = _markdown.util.Registry()
+    for name in names:
+        registry.register(_MARKDOWN.inlinePatterns[name], name, _INLINE_PRIORITY[name])
+    return registry
 
 
 ASCII_SPACE = " \t\n\r\f\v"
@@ -154,6 +190,9 @@ def _markdown_converter() -> _markdown.Markdown:
 
 
 _MARKDOWN = _markdown_converter()
+_INLINE = _MARKDOWN.treeprocessors["inline"]  # its inlinePatterns are set for each text (see _inline_needed)
+_INLINE_PRIORITY = {item.name: item.priority for item in _MARKDOWN.inlinePatterns._priority}  # noqa: SLF001
+_INLINE_NAMES = tuple(_INLINE_PRIORITY)
 
 
 def _plain_paragraphs(text: str) -> str:

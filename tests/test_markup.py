@@ -151,6 +151,24 @@ def test_the_syntax_check_is_the_one_multi_line_pattern_it_replaces():
         assert has_markdown_syntax(text) == bool(pattern.search(text)), repr(text)
 
 
+def test_leaving_out_inline_patterns_a_text_cannot_match_changes_nothing():
+    """_unsanitized tries only the inline patterns whose trigger the text has; a full converter is the reference."""
+    import random
+
+    from builder.markup import _inline_needed, _unsanitized
+
+    reference = _markdown_converter()
+    atoms = ["نص", "x", " ", "  \n", "\n", "*", "**", "_", "__", "`", "\\", "\\*", "[", "]", "(", ")", "![", "<",
+             "<https://a.b/c>", "<a@b.c>", "&", "&amp;", "&#38;", "<b>", "</b>", "#", "> ", "- ", "1. ", "    ", "!"]
+    rng = random.Random(11)
+    for _ in range(5_000):
+        text = "".join(rng.choice(atoms) for _ in range(rng.randrange(1, 25)))
+        reference.reset()
+        assert _unsanitized(text) == reference.convert(text), repr(text)
+    assert _inline_needed("نص *مائل*") == ("em_strong",)
+    assert "link" in _inline_needed("[رابط](https://example.org)") and "entity" not in _inline_needed("[رابط](x)")
+
+
 def test_excerpt_reads_only_the_start_yet_cuts_as_if_it_collapsed_everything() -> None:
     import random
     import re
