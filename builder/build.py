@@ -28,10 +28,10 @@ from builder.related import build_related
 from builder.load import load
 from builder.model import Corpus
 from builder.cards import Background
-from builder.parallel import can_fork, jobs, map_chunks, release_memory
+from builder.parallel import can_fork, jobs, map_chunks, release_memory, resident_bytes
 from builder import fingerprint
-from builder.publish import cache_dir_for, share_cards
-from builder.render import PageTask, Renderer, default_templates, extra_files, plan, static_files
+from builder.publish import cache_dir_for, data_outputs, share_cards
+from builder.render import PageTask, Renderer, default_templates, extra_files, plan, search_files, static_files
 from builder.write import check_output_dir, staging, write_file, write_files
 
 T = TypeVar("T")
@@ -177,8 +177,7 @@ def _build(options: Options, log: Callable[[str], None] | None, force: bool) -> 
             renderer.compile({t.template for t in tasks})
             counts = step("render", lambda: _render(renderer, tasks, tmp))
             renderer.forget()  # the fragments of every page: hundreds of MB at 100,000 articles
-            extras = step("write", lambda: write_files(tmp, extra_files(corpus, indexes, cache_dir, cards),
-                                                       static_files(user_templates), helper=jobs() > 1))
+            extras = step("write", lambda: _write(tmp, corpus, indexes, cache_dir, cards, user_templates))
             if cards and log:  # not a step of its own: the part of write spent finishing the cards
                 log(f"{'cards':<8} {cards.waited * 1000:8.1f} ms")
         if cards and hash_inputs is not None:
@@ -202,6 +201,38 @@ def _background_cards(cache_dir: Path, after: Callable[[], object] | None = None
         return Background(cache_dir / "cards", after)
     except OSError:
         return None
+
+
+SPLIT_WRITE_BELOW = 512 << 20
+"""Resident bytes of this process under which the write step forks a worker (see _write)."""
+
+
+def _write(root: Path, corpus: Corpus, indexes: Indexes, cache_dir: Path, cards: Background | None,
+           user_templates: Path | None) -> int:
+    """Write every file that is not a page into ``root``; how many.
+
+    Most of the step is two jobs for one core each: the search index and
+    the data downloads (the whole corpus as JSON). While this process is
+    small they are made on both cores, one in a forked worker (the search
+    index, so its memory goes with the worker). A forked worker counts
+    every page of this process again, so past SPLIT_WRITE_BELOW (about
+    30,000 articles) this process makes both, as at 100,000 articles, where
+    a worker would have added about 1 GB to the peak of the build.
+    """
+    resident = resident_bytes()
+    if jobs() < 2 or not can_fork() or resident is None or resident >= SPLIT_WRITE_BELOW:
+        return write_files(root, extra_files(corpus, indexes, cache_dir, cards), static_files(user_templates),
+                           helper=jobs() > 1)
+    made = map_chunks(_write_part, ["search", "data"], (root, corpus, indexes), processes=2, min_items=1)
+    return sum(made) + write_files(root, extra_files(corpus, indexes, cache_dir, cards, search=(), data=False),
+                                   static_files(user_templates), helper=True)
+
+
+def _write_part(state: tuple[Path, Corpus, Indexes], parts: list[str]) -> int:
+    """Write the search index's files or the data downloads (in a worker or here); how many."""
+    root, corpus, indexes = state
+    return sum(write_files(root, search_files(corpus, indexes) if part == "search" else data_outputs(corpus, indexes))
+               for part in parts)
 
 
 def _render(renderer: Renderer, tasks: list[PageTask], root: Path) -> list[int]:

@@ -147,6 +147,15 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+def resident_bytes() -> int | None:
+    """This process's resident memory (Linux's /proc/self/statm), or None where it cannot be read."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def release_memory() -> None:
     """Hand memory that was freed back to the system (glibc's malloc_trim; elsewhere nothing).
 

@@ -236,16 +236,21 @@ class Publisher:
 
     # -------------------------------------------------------------- files
 
-    def outputs(self) -> Iterator[tuple[str, bytes]]:
-        """Every publishing file, in a stable order."""
+    def outputs(self, data: bool = True) -> Iterator[tuple[str, bytes]]:
+        """Every publishing file, in a stable order (without the data downloads if not ``data``)."""
         corpus, timeline = self.corpus, self.indexes.timeline
         yield P.FEED, article_feed(corpus, self.urls)
         yield P.EVENTS_FEED, event_feed(corpus, timeline, self.urls)
         if self.urls.absolute:
             yield P.SITEMAP, sitemap(self._sitemap_pages())
         yield P.ROBOTS, robots(self.urls)
-        yield from data_files(corpus, timeline, self.urls)  # (an article's citation files go with its page)
+        if data:
+            yield from self.data_files()  # (an article's citation files go with its page)
         yield from self.card_files()
+
+    def data_files(self) -> list[tuple[str, Any]]:
+        """The data downloads (see builder.data)."""
+        return data_files(self.corpus, self.indexes.timeline, self.urls)
 
     def _sitemap_pages(self) -> list[tuple[str, date | None]]:
         """Every rendered page but 404.html, with the article pages' publication dates."""
@@ -306,12 +311,23 @@ def share_cards(corpus: Corpus, events: Iterable[Event]) -> list[tuple[str, Card
 
 def publish_outputs(corpus: Corpus, indexes: Indexes, links: "Links | None" = None,
                     template_dirs: Sequence[Path | None] = (), cache_dir: Path | None = None,
-                    cards: Background | None = None) -> Iterator[tuple[str, bytes]]:
-    """Every publishing file of the site, as (path, bytes)."""
+                    cards: Background | None = None, data: bool = True) -> Iterator[tuple[str, bytes]]:
+    """Every publishing file of the site, as (path, bytes); the data downloads only if ``data``."""
+    return _publisher(corpus, indexes, links, template_dirs, cache_dir, cards).outputs(data)
+
+
+def data_outputs(corpus: Corpus, indexes: Indexes) -> list[tuple[str, Any]]:
+    """The data downloads alone, as (path, bytes or pieces)."""
+    return _publisher(corpus, indexes).data_files()
+
+
+def _publisher(corpus: Corpus, indexes: Indexes, links: "Links | None" = None,
+               template_dirs: Sequence[Path | None] = (), cache_dir: Path | None = None,
+               cards: Background | None = None) -> Publisher:
     if links is None:
         from builder.render import Links
         links = Links(corpus.settings.base_path)
-    return Publisher(corpus, indexes, links, template_dirs, cache_dir, cards).outputs()
+    return Publisher(corpus, indexes, links, template_dirs, cache_dir, cards)
 
 
 def cache_dir_for(output: Path) -> Path:

@@ -405,18 +405,26 @@ def _joined(pieces: list[bytes]) -> bytes:
 
 
 def extra_files(corpus: Corpus, indexes: Indexes, cache_dir: Path | None = None,
-                cards: Background | None = None, search: Iterable[Output] | None = None) -> Iterator[Output]:
+                cards: Background | None = None, search: Iterable[Output] | None = None,
+                data: bool = True) -> Iterator[Output]:
     """Files that are not pages: the search index and the publishing outputs.
 
     ``cache_dir`` keeps drawn share cards between builds, ``cards`` is the
     process drawing them meanwhile (see builder.cards); ``search``: the
-    search files, when the caller makes them its own way.
+    search files, when the caller makes them its own way; ``data=False``
+    leaves out the data downloads (made elsewhere, see builder.build).
     """
-    if search is None:  # made here when the indexes left them out, in this process: a worker
-        # forked now would count the whole corpus once more in the peak memory of the build.
-        search = indexes.search_files or build_search(corpus, processes=1)
-    yield from search
-    yield from publish_outputs(corpus, indexes, cache_dir=cache_dir, cards=cards)
+    yield from search_files(corpus, indexes) if search is None else search
+    yield from publish_outputs(corpus, indexes, cache_dir=cache_dir, cards=cards, data=data)
+
+
+def search_files(corpus: Corpus, indexes: Indexes) -> Iterable[Output]:
+    """The search index's files, made here when the indexes left them out, in this process.
+
+    (Not by a pool: a worker forked now would count the whole corpus once
+    more in the peak memory of the build.)
+    """
+    return indexes.search_files or build_search(corpus, processes=1)
 
 
 def _article_context(article: Article, corpus: Corpus, indexes: Indexes, links: Links,

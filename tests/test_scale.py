@@ -128,3 +128,29 @@ def test_a_build_that_saw_its_inputs_change_does_not_record_them(tmp_path, monke
     assert not build(Options(content=content, output=out)).unchanged  # rebuilt, then recorded
     assert fingerprint.recorded(out)
     assert build(Options(content=content, output=out)).unchanged
+
+
+def test_the_write_step_on_two_cores_or_one_writes_the_same_files(generated, tmp_path, monkeypatch):
+    """While the build is small, the search index and the data downloads are written by two
+    processes; past SPLIT_WRITE_BELOW one process writes them. The sites must be the same."""
+    import builder.build as B
+
+    monkeypatch.setenv("ATHAR_JOBS", "2")
+    split_jobs = []
+    real = B.map_chunks
+
+    def spy(fn, items, state, *args, **kwargs):
+        if fn is B._write_part:
+            split_jobs.append(list(items))
+        return real(fn, items, state, *args, **kwargs)
+
+    monkeypatch.setattr(B, "map_chunks", spy)
+    sites = {}
+    for limit in (B.SPLIT_WRITE_BELOW, 0):
+        monkeypatch.setattr(B, "SPLIT_WRITE_BELOW", limit)
+        out = tmp_path / str(limit) / "site"
+        files = B.build(B.Options(content=generated, output=out)).files
+        sites[limit] = _tree(out)
+        assert len(sites[limit]) == files
+    assert split_jobs == [["search", "data"]], "the small build split its write step, the other did not"
+    assert sites[B.SPLIT_WRITE_BELOW] == sites[0]
