@@ -3,6 +3,7 @@ and the no-change rebuild that does nothing."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -130,27 +131,36 @@ def test_a_build_that_saw_its_inputs_change_does_not_record_them(tmp_path, monke
     assert build(Options(content=content, output=out)).unchanged
 
 
-def test_the_write_step_on_two_cores_or_one_writes_the_same_files(generated, tmp_path, monkeypatch):
+def test_the_write_step_on_two_cores_or_one_writes_the_same_files(generated, tmp_path):
     """While the build is small, the search index and the data downloads are written by two
-    processes; past SPLIT_WRITE_BELOW one process writes them. The sites must be the same."""
-    import builder.build as B
+    processes; past SPLIT_WRITE_BELOW one process writes them. The sites must be the same.
+    (Each build in a fresh interpreter: this one may have threads or have grown past the limit.)"""
+    import json
+    import subprocess
+    import sys
 
-    monkeypatch.setenv("ATHAR_JOBS", "2")
-    split_jobs = []
-    real = B.map_chunks
+    from tools import REPO
 
-    def spy(fn, items, state, *args, **kwargs):
-        if fn is B._write_part:
-            split_jobs.append(list(items))
-        return real(fn, items, state, *args, **kwargs)
-
-    monkeypatch.setattr(B, "map_chunks", spy)
-    sites = {}
-    for limit in (B.SPLIT_WRITE_BELOW, 0):
-        monkeypatch.setattr(B, "SPLIT_WRITE_BELOW", limit)
+    script = """
+import json, sys
+import builder.build as B
+B.SPLIT_WRITE_BELOW = int(sys.argv[1])
+split, real = [], B.map_chunks
+def spy(fn, items, state, *args, **kwargs):
+    if fn is B._write_part:
+        split.append(list(items))
+    return real(fn, items, state, *args, **kwargs)
+B.map_chunks = spy
+files = B.build(B.Options(content=sys.argv[2], output=sys.argv[3])).files
+print(json.dumps({"split": split, "files": files}))
+"""
+    sites, runs = {}, {}
+    for limit in (1 << 62, 0):
         out = tmp_path / str(limit) / "site"
-        files = B.build(B.Options(content=generated, output=out)).files
+        done = subprocess.run([sys.executable, "-c", script, str(limit), str(generated), str(out)], cwd=REPO,
+                              env={**os.environ, "ATHAR_JOBS": "2"}, capture_output=True, text=True, check=True)
+        runs[limit] = json.loads(done.stdout.strip().splitlines()[-1])
         sites[limit] = _tree(out)
-        assert len(sites[limit]) == files
-    assert split_jobs == [["search", "data"]], "the small build split its write step, the other did not"
-    assert sites[B.SPLIT_WRITE_BELOW] == sites[0]
+        assert len(sites[limit]) == runs[limit]["files"]
+    assert runs[1 << 62]["split"] == [["search", "data"]] and runs[0]["split"] == []
+    assert sites[1 << 62] == sites[0]
