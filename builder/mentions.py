@@ -26,6 +26,7 @@ look-up per word, whatever the size of the registry.
 
 from __future__ import annotations
 
+import functools
 import re
 from bisect import bisect_left
 from collections import defaultdict
@@ -115,7 +116,9 @@ class MentionMatcher:
         self.roots: dict[str, tuple[tuple[int, _Node], ...]] = {
             surface: tuple(sorted(tries.items(), key=lambda kv: kv[0])) for surface, tries in forms.items()}
         self._folded_tokens = fold_cache()
-        self._token_starts = TokenCache(self._starts_in)  # a folded token -> the words in it that may start a name
+        # a folded token -> the words in it that may start a name (a function of the roots, not of self:
+        # a cycle would keep the matcher alive past the corpus step, frozen with garbage, in every fork)
+        self._token_starts = TokenCache(functools.partial(_starts_in, self.roots))
         Folded.prepare()  # so processes forked after this inherit the offset tables
 
     def find(self, text: str, spans: Iterable[Span] = ()) -> list[Span]:
@@ -166,9 +169,6 @@ class MentionMatcher:
             starts += [(at + offset, word) for offset, word in found[i]]
         return starts
 
-    def _starts_in(self, token: str) -> tuple[tuple[int, str], ...]:
-        """The words of one folded token that may start a name, with their offsets in it."""
-        return tuple((m.start(), m.group()) for m in WORD.finditer(token) if m.group() in self.roots)
 
     def _match_at(self, text: str, at: int, word: str) -> tuple[Ref, int, int] | None:
         """The longest name whose first word is ``word`` at ``at``: its entity, clitic letters, folded end.
@@ -200,6 +200,11 @@ class MentionMatcher:
         while end < len(original) and not original[end].isspace() and not normalize(original[end]):
             end += 1
         return start, end
+
+
+def _starts_in(roots: Mapping[str, object], token: str) -> tuple[tuple[int, str], ...]:
+    """The words of one folded token that may start a name (in ``roots``), with their offsets in it."""
+    return tuple((m.start(), m.group()) for m in WORD.finditer(token) if m.group() in roots)
 
 
 class _Taken:

@@ -251,3 +251,20 @@ def test_candidate_words_are_the_words_of_the_folded_text_that_start_a_name(text
     scan = [(w.start(), w.group()) for w in WORD.finditer(" ".join(tokens)) if w.group() in m.roots]
     assert m._candidates(tokens) == scan
     assert m._candidates(tokens) == scan  # again, from the cache
+
+
+def test_a_matcher_is_freed_as_soon_as_it_is_dropped():
+    """The build pauses the collector while modelling and freezes what each step leaves: a matcher
+    in a reference cycle would stay, with its caches, in the parent and every process forked from it."""
+    import gc
+    import weakref
+
+    gc.disable()
+    try:
+        matcher = MentionMatcher(PLACES, ACTORS)
+        matcher.mentions("دخلت القوات الموصل ثم الرقة")
+        gone = weakref.ref(matcher)
+        del matcher
+        assert gone() is None
+    finally:
+        gc.enable()
