@@ -19,7 +19,7 @@ import time
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, ContextManager, TypeVar
+from typing import Callable, ContextManager, Sequence, TypeVar
 
 from builder.corpus import build_corpus
 from builder.errors import ContentError, Problems
@@ -175,9 +175,10 @@ def _build(options: Options, log: Callable[[str], None] | None, force: bool) -> 
             renderer = Renderer(corpus, indexes, user_templates)
             tasks = plan(corpus, indexes)
             renderer.compile({t.template for t in tasks})
-            counts = step("render", lambda: _render(renderer, tasks, tmp))
+            split = _split_write()  # decided before the render: the data downloads go to one step or the other
+            counts = step("render", lambda: _render(renderer, tasks, tmp, data=not split))
             renderer.forget()  # the fragments of every page: hundreds of MB at 100,000 articles
-            extras = step("write", lambda: _write(tmp, corpus, indexes, cache_dir, cards, user_templates))
+            extras = step("write", lambda: _write(tmp, corpus, indexes, cache_dir, cards, user_templates, split))
             if cards and log:  # not a step of its own: the part of write spent finishing the cards
                 log(f"{'cards':<8} {cards.waited * 1000:8.1f} ms")
         if cards and hash_inputs is not None:
@@ -206,23 +207,33 @@ def _background_cards(cache_dir: Path, after: Callable[[], object] | None = None
 SPLIT_WRITE_BELOW = 512 << 20
 """Resident bytes of this process under which the write step forks a worker (see _write)."""
 
+DATA_DOWNLOADS = "data downloads"
+"""A task of the render pool that is not a page: the data downloads, for a big build (see _render)."""
+
+
+def _split_write() -> bool:
+    """Whether the write step may fork a worker for half its work (see :func:`_write`)."""
+    resident = resident_bytes()
+    return jobs() >= 2 and can_fork() and resident is not None and resident < SPLIT_WRITE_BELOW
+
 
 def _write(root: Path, corpus: Corpus, indexes: Indexes, cache_dir: Path, cards: Background | None,
-           user_templates: Path | None) -> int:
+           user_templates: Path | None, split: bool) -> int:
     """Write every file that is not a page into ``root``; how many.
 
     Most of the step is two jobs for one core each: the search index and
     the data downloads (the whole corpus as JSON). While this process is
-    small they are made on both cores, one in a forked worker (the search
-    index, so its memory goes with the worker). A forked worker counts
-    every page of this process again, so past SPLIT_WRITE_BELOW (about
-    30,000 articles) this process makes both, as at 100,000 articles, where
-    a worker would have added about 1 GB to the peak of the build.
+    small (``split``) they are made on both cores, one in a forked worker
+    (the search index, so its memory goes with the worker). A forked
+    worker counts every page of this process again, so past
+    SPLIT_WRITE_BELOW (about 30,000 articles) this process makes the
+    search index, and the data downloads were made by the render pool's
+    worker (see :func:`_render`): at 100,000 articles a worker forked here
+    would have added about 1 GB to the peak of the build.
     """
-    resident = resident_bytes()
-    if jobs() < 2 or not can_fork() or resident is None or resident >= SPLIT_WRITE_BELOW:
-        return write_files(root, extra_files(corpus, indexes, cache_dir, cards), static_files(user_templates),
-                           helper=jobs() > 1)
+    if not split:
+        return write_files(root, extra_files(corpus, indexes, cache_dir, cards, data=False),
+                           static_files(user_templates), helper=jobs() > 1)
     made = map_chunks(_write_part, ["search", "data"], (root, corpus, indexes), processes=2, min_items=1)
     return sum(made) + write_files(root, extra_files(corpus, indexes, cache_dir, cards, search=(), data=False),
                                    static_files(user_templates), helper=True)
@@ -235,24 +246,33 @@ def _write_part(state: tuple[Path, Corpus, Indexes], parts: list[str]) -> int:
                for part in parts)
 
 
-def _render(renderer: Renderer, tasks: list[PageTask], root: Path) -> list[int]:
+def _render(renderer: Renderer, tasks: list[PageTask], root: Path, data: bool = False) -> list[int]:
     """Render every page into ``root``: the pages of articles and entities on all cores, then the listings.
 
     The listings (all articles, all events, ...) grow with the corpus (the
     event index of 100,000 articles is over 100 MB of HTML) and are rendered
     by this process after the pool: rendered beside a forked worker, which
     counts this process's heap as its own, the peak would add up both.
+
+    With ``data``, the data downloads (the whole corpus as JSON: about
+    35 s at 100,000 articles) are the first task of the pool, so its
+    worker makes them while this process renders pages: for a build too
+    big to fork a worker in the write step (see :func:`_write`), where
+    they were one core's work with the other idle.
     """
     listings = [t for t in tasks if t.kind == "index"]
-    pages = [t for t in tasks if t.kind != "index"]
+    pages: list[PageTask | str] = [*([DATA_DOWNLOADS] if data else []), *(t for t in tasks if t.kind != "index")]
     return map_chunks(_render_chunk, pages, (renderer, root)) + [_render_chunk((renderer, root), listings)]
 
 
-def _render_chunk(state: tuple[Renderer, Path], tasks: list[PageTask]) -> int:
+def _render_chunk(state: tuple[Renderer, Path], tasks: Sequence[PageTask | str]) -> int:
     """Render pages, and the files made with them, into the staging folder (runs in a worker); how many files."""
     renderer, root = state
     files = 0
     for task in tasks:
+        if isinstance(task, str):  # DATA_DOWNLOADS
+            files += write_files(root, data_outputs(renderer.corpus, renderer.indexes))
+            continue
         for path, pieces in renderer.render_files(task):
             write_file(root, path, pieces)
             files += 1
