@@ -204,8 +204,14 @@ def _background_cards(cache_dir: Path, after: Callable[[], object] | None = None
         return None
 
 
-SPLIT_WRITE_BELOW = 512 << 20
-"""Resident bytes of this process under which the write step forks a worker (see _write)."""
+SPLIT_WRITE_BELOW = 384 << 20
+"""Resident bytes of this process, before the render, under which the write step forks a worker (see _write).
+
+The process grows during the render (to about 640 MB when it started at
+500 MB, 100,000 articles), and the worker forked from it then grows by
+the search index (about 330 MB there): 512 MB let such a build peak at
+1.6 GB in its write step. Under 384 MB the write step stays below the
+render's own peak."""
 
 DATA_DOWNLOADS = "data downloads"
 """A task of the render pool that is not a page: the data downloads, for a big build (see _render)."""
@@ -226,7 +232,7 @@ def _write(root: Path, corpus: Corpus, indexes: Indexes, cache_dir: Path, cards:
     small (``split``) they are made on both cores, one in a forked worker
     (the search index, so its memory goes with the worker). A forked
     worker counts every page of this process again, so past
-    SPLIT_WRITE_BELOW (about 30,000 articles) this process makes the
+    SPLIT_WRITE_BELOW (about 20,000 articles) this process makes the
     search index, and the data downloads were made by the render pool's
     worker (see :func:`_render`): at 100,000 articles a worker forked here
     would have added about 1 GB to the peak of the build.
