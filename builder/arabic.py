@@ -149,7 +149,12 @@ class Folded:
         """
         if words is None:
             return cls(original)
-        return cls(original, " ".join(map(words.__getitem__, original.split(" "))))
+        return cls(original, " ".join(cls.folded_tokens(original, words)))
+
+    @staticmethod
+    def folded_tokens(original: str, words: "TokenCache") -> list[str]:
+        """The folded space-separated tokens of ``original`` (joined by spaces, its folded text)."""
+        return list(map(words.__getitem__, original.split(" ")))
 
     @staticmethod
     def prepare() -> None:

@@ -127,7 +127,7 @@ class MentionMatcher:
 
     def mentions(self, text: str, spans: Iterable[Span] = ()) -> list[AutoMention]:
         """Like :meth:`find`, with the verbatim text of each span."""
-        tokens = list(map(self._folded_tokens.__getitem__, text.split(" ")))  # see Folded.of
+        tokens = Folded.folded_tokens(text, self._folded_tokens)
         starts = self._candidates(tokens)
         if not starts:
             return []
